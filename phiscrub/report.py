@@ -1,0 +1,74 @@
+"""The report JSON (see docs/DESIGN.md "Report JSON"). It never holds recognised text."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+from phiscrub import __version__
+from phiscrub.models import Region
+
+
+def region_to_dict(region: Region) -> dict[str, Any]:
+    """One region as the report holds it (no text, no reason strings with content)."""
+    out: dict[str, Any] = {"kind": region.kind.value, "box": region.box.to_list()}
+    if region.polygon is not None:
+        out["polygon"] = region.polygon.to_list()
+    out["score"] = round(float(region.score), 3)
+    out["detector"] = region.detector
+    out["redacted"] = bool(region.redacted)
+    return out
+
+
+def image_entry(
+    source: str,
+    *,
+    output: str | None,
+    status: str,
+    error: str | None,
+    width: int | None,
+    height: int | None,
+    regions: Iterable[Region],
+    seconds: float | None = None,
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "source": source,
+        "output": output,
+        "status": status,
+        "error": error,
+        "width": width,
+        "height": height,
+        "regions": [region_to_dict(r) for r in regions],
+    }
+    if seconds is not None:
+        entry["seconds"] = round(seconds, 3)
+    return entry
+
+
+def build_report(images: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    report: dict[str, Any] = {"tool": "phiscrub", "version": __version__}
+    report.update(extra)
+    report["images"] = images
+    return report
+
+
+def write_report(path: str | Path, report: dict[str, Any]) -> Path:
+    """Write atomically (temp file beside the target, then rename) so an
+    interrupted run never leaves a half-written report over a good one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".phiscrub-report-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(report, fh, indent=2)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

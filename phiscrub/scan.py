@@ -1,0 +1,120 @@
+"""Scanner: one upright RGB image in, every PHI finding out.
+
+Engines are injected (an OCR engine, a face detector, a code detector); the
+defaults are built lazily on first use and reused for every later image, so a
+batch pays for loading models once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+
+from phiscrub.models import Finding, ScanResult
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ENGINE = "rapidocr"
+
+
+class Scanner:
+    """Finds PHI in images.
+
+    `engine` is an OCR engine name (see `phiscrub.ocr.ENGINE_NAMES`) or an object
+    with `.name` and `.read(image) -> list[Line]`; None disables OCR. `faces` and
+    `codes` are detectors with `.detect(image) -> list[Finding]`, True for the
+    default one, or False/None to skip. With `all_text`, every piece of text is
+    flagged, not only classified PHI.
+    """
+
+    def __init__(
+        self,
+        engine: str | Any | None = DEFAULT_ENGINE,
+        *,
+        faces: Any = True,
+        codes: Any = True,
+        all_text: bool = False,
+    ) -> None:
+        self._engine_spec = engine
+        self._faces_spec = faces
+        self._codes_spec = codes
+        self.all_text = all_text
+        self._engine: Any = None
+        self._faces: Any = None
+        self._codes: Any = None
+
+    @property
+    def engine_name(self) -> str | None:
+        spec = self._engine_spec
+        if spec is None:
+            return None
+        return spec if isinstance(spec, str) else getattr(spec, "name", "ocr")
+
+    def _ocr(self) -> Any:
+        if self._engine is None and self._engine_spec is not None:
+            if isinstance(self._engine_spec, str):
+                from phiscrub.ocr import get_engine
+
+                self._engine = get_engine(self._engine_spec)
+            else:
+                self._engine = self._engine_spec
+        return self._engine
+
+    def _face_detector(self) -> Any:
+        if self._faces is None and self._faces_spec:
+            if self._faces_spec is True:
+                from phiscrub.faces import FaceDetector
+
+                self._faces = FaceDetector()
+            else:
+                self._faces = self._faces_spec
+        return self._faces
+
+    def _code_detector(self) -> Any:
+        if self._codes is None and self._codes_spec:
+            if self._codes_spec is True:
+                from phiscrub.codes import CodeDetector
+
+                self._codes = CodeDetector()
+            else:
+                self._codes = self._codes_spec
+        return self._codes
+
+    def warm_up(self) -> None:
+        """Load every model now (e.g. in a worker before the first photo arrives)."""
+        self._ocr()
+        self._face_detector()
+        self._code_detector()
+
+    def scan(self, pixels: np.ndarray) -> ScanResult:
+        """Scan an upright RGB uint8 array (H, W, 3)."""
+        from phiscrub.classify import all_text, classify
+
+        if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
+            raise ValueError("scan() takes an RGB uint8 array of shape (H, W, 3)")
+        height, width = pixels.shape[:2]
+        findings: list[Finding] = []
+        timings: dict[str, float] = {}
+
+        ocr = self._ocr()
+        if ocr is not None:
+            t = time.perf_counter()
+            lines = ocr.read(pixels)
+            timings["ocr"] = time.perf_counter() - t
+            t = time.perf_counter()
+            name = ocr.name
+            findings += all_text(lines, engine=name) if self.all_text else classify(lines, engine=name)
+            timings["classify"] = time.perf_counter() - t
+
+        for key, detector in (("faces", self._face_detector()), ("codes", self._code_detector())):
+            if detector is None:
+                continue
+            t = time.perf_counter()
+            findings += detector.detect(pixels)
+            timings[key] = time.perf_counter() - t
+
+        log.debug("scan %dx%d: %d findings in %s", width, height, len(findings), timings)
+        return ScanResult(width=width, height=height, findings=tuple(findings), timings=timings)
