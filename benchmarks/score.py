@@ -1,0 +1,192 @@
+"""The scorer: how much of the ground truth a set of report regions covers.
+
+Exactly the rules of DESIGN.md "How recall is measured":
+
+- the regions with `redacted: true` (each region's "polygon" when present,
+  else its "box" [x, y, w, h]) are rasterised into one mask;
+- a ground-truth PHI word is covered when at least 85% of its polygon area
+  lies under the mask; a face when at least 80% of its box does; a barcode
+  when at least 85% of its polygon does;
+- a neutral word (signage that must stay) is a false redaction when 50% or
+  more of it lies under the mask;
+- an image is clean when every PHI word, face and barcode in it is covered.
+
+Words of kind "either" are not scored. The "text" kind (every legible word,
+for the ICDAR set in all-text mode) is scored like a PHI kind. Everything here
+is a pure function of (ground truth dict, list of report-style region dicts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+WORD_COVERED = 0.85
+FACE_COVERED = 0.80
+BARCODE_COVERED = 0.85
+NEUTRAL_FALSE = 0.50
+
+PHI_KINDS = ("name", "date", "id", "ssn", "phone", "email", "url", "address")
+SCORED_KINDS = PHI_KINDS + ("text",)
+_SHIFT = 4  # fillPoly sub-pixel bits: polygons are rasterised at 1/16 px precision
+_ONE = 1 << _SHIFT
+
+
+def redaction_mask(regions: Iterable[dict], width: int, height: int) -> np.ndarray:
+    """A uint8 mask (1 = covered) of every region with `redacted: true`."""
+    mask = np.zeros((height, width), np.uint8)
+    for region in regions:
+        if not region.get("redacted", False):
+            continue
+        pts = region_points(region)
+        if pts is not None and len(pts) >= 3:
+            cv2.fillPoly(mask, [_fixed(pts)], 1, lineType=cv2.LINE_8, shift=_SHIFT)
+    return mask
+
+
+def region_points(region: dict) -> np.ndarray | None:
+    """A region's outline: its polygon when it has one, else its box."""
+    if region.get("polygon"):
+        return np.asarray(region["polygon"], np.float64)
+    box = region.get("box")
+    if box is None:
+        return None
+    return box_points(box)
+
+
+def box_points(box: Sequence[float]) -> np.ndarray:
+    x, y, w, h = (float(v) for v in box)
+    return np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float64)
+
+
+def _fixed(pts: np.ndarray) -> np.ndarray:
+    # fillPoly's pixel (i, j) is lit when its centre is inside; pixel centres sit at
+    # integer coordinates there, so shift by half a pixel to match a pixel-edge polygon.
+    return np.round((np.asarray(pts, np.float64) - 0.5) * _ONE).astype(np.int32).reshape(-1, 1, 2)
+
+
+def covered_fraction(mask: np.ndarray, points: Sequence[Sequence[float]]) -> float:
+    """The share of the polygon's pixels that lie under `mask` (pixels outside the image count
+    as uncovered). A polygon thinner than a pixel is judged by the pixel at its centre."""
+    pts = np.asarray(points, np.float64)
+    height, width = mask.shape
+    x0, y0 = np.floor(pts.min(0)).astype(int)
+    x1, y1 = np.ceil(pts.max(0)).astype(int)
+    local = np.zeros((max(y1 - y0, 1), max(x1 - x0, 1)), np.uint8)
+    cv2.fillPoly(local, [_fixed(pts - [x0, y0])], 1, lineType=cv2.LINE_8, shift=_SHIFT)
+    total = int(local.sum())
+    if total == 0:
+        cx, cy = pts.mean(0)
+        ix, iy = int(cx), int(cy)
+        return float(0 <= ix < width and 0 <= iy < height and mask[iy, ix] > 0)
+    cx0, cy0 = max(x0, 0), max(y0, 0)
+    cx1, cy1 = min(x1, width), min(y1, height)
+    if cx1 <= cx0 or cy1 <= cy0:
+        return 0.0
+    inside = local[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
+    under = mask[cy0:cy1, cx0:cx1]
+    return float((inside & under).sum()) / total
+
+
+@dataclass
+class ImageScore:
+    """Counts for one image. `kinds` maps kind -> [covered, total]."""
+
+    kinds: dict[str, list[int]] = field(default_factory=dict)
+    faces: list[int] = field(default_factory=lambda: [0, 0])
+    barcodes: list[int] = field(default_factory=lambda: [0, 0])
+    neutral: list[int] = field(default_factory=lambda: [0, 0])  # [falsely covered, total]
+    scored_items: int = 0
+    clean: bool = True
+
+    def to_dict(self) -> dict:
+        return {
+            "kinds": self.kinds,
+            "faces": self.faces,
+            "barcodes": self.barcodes,
+            "neutral": self.neutral,
+            "scored_items": self.scored_items,
+            "clean": self.clean,
+        }
+
+
+def score_image(gt: dict, regions: Iterable[dict]) -> ImageScore:
+    """Score one image's regions (report-style dicts) against its ground truth."""
+    mask = redaction_mask(regions, int(gt["width"]), int(gt["height"]))
+    out = ImageScore()
+    for word in gt.get("words", ()):
+        kind = word["kind"]
+        frac = covered_fraction(mask, word["polygon"])
+        if kind == "neutral":
+            out.neutral[1] += 1
+            out.neutral[0] += frac >= NEUTRAL_FALSE
+        elif kind in SCORED_KINDS:
+            hit = frac >= WORD_COVERED
+            counts = out.kinds.setdefault(kind, [0, 0])
+            counts[0] += hit
+            counts[1] += 1
+            out.scored_items += 1
+            out.clean &= hit
+    for face in gt.get("faces", ()):
+        hit = covered_fraction(mask, box_points(face["box"])) >= FACE_COVERED
+        out.faces[0] += hit
+        out.faces[1] += 1
+        out.scored_items += 1
+        out.clean &= hit
+    for code in gt.get("barcodes", ()):
+        hit = covered_fraction(mask, code["polygon"]) >= BARCODE_COVERED
+        out.barcodes[0] += hit
+        out.barcodes[1] += 1
+        out.scored_items += 1
+        out.clean &= hit
+    return out
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return num / den if den else None
+
+
+def summarize(scores: Sequence[ImageScore]) -> dict:
+    """Totals over a set of images.
+
+    The clean-image rate is taken over images with at least one scored item
+    (an image with nothing to cover proves nothing); both counts are reported.
+    """
+    kinds: dict[str, list[int]] = {}
+    faces, codes, neutral = [0, 0], [0, 0], [0, 0]
+    clean = with_items = 0
+    for s in scores:
+        for kind, (hit, total) in s.kinds.items():
+            acc = kinds.setdefault(kind, [0, 0])
+            acc[0] += hit
+            acc[1] += total
+        for acc, part in ((faces, s.faces), (codes, s.barcodes), (neutral, s.neutral)):
+            acc[0] += part[0]
+            acc[1] += part[1]
+        if s.scored_items:
+            with_items += 1
+            clean += s.clean
+    phi_hit = sum(kinds[k][0] for k in kinds if k in PHI_KINDS)
+    phi_total = sum(kinds[k][1] for k in kinds if k in PHI_KINDS)
+    return {
+        "images": len(scores),
+        "images_with_scored_items": with_items,
+        "recall_by_kind": {
+            k: {"covered": v[0], "total": v[1], "recall": _ratio(*v)} for k, v in sorted(kinds.items())
+        },
+        "phi_word_recall": _ratio(phi_hit, phi_total),
+        "phi_words": {"covered": phi_hit, "total": phi_total},
+        "text_word_recall": _ratio(*kinds["text"]) if "text" in kinds else None,
+        "face_recall": _ratio(*faces),
+        "faces": {"covered": faces[0], "total": faces[1]},
+        "barcode_recall": _ratio(*codes),
+        "barcodes": {"covered": codes[0], "total": codes[1]},
+        "clean_images": clean,
+        "clean_image_rate": _ratio(clean, with_items),
+        "neutral_false_redactions": neutral[0],
+        "neutral_words": neutral[1],
+        "neutral_false_redaction_rate": _ratio(*neutral),
+    }
