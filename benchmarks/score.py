@@ -3,7 +3,8 @@
 Exactly the rules of DESIGN.md "How recall is measured":
 
 - the regions with `redacted: true` (each region's "polygon" when present,
-  else its "box" [x, y, w, h]) are rasterised into one mask;
+  else its "box" [x, y, w, h]) are rasterised (cv2.fillPoly, on a 4x finer
+  grid around each ground-truth item) into one mask;
 - a ground-truth PHI word is covered when at least 85% of its polygon area
   lies under the mask; a face when at least 80% of its box does; a barcode
   when at least 85% of its polygon does;
@@ -31,20 +32,8 @@ NEUTRAL_FALSE = 0.50
 
 PHI_KINDS = ("name", "date", "id", "ssn", "phone", "email", "url", "address")
 SCORED_KINDS = PHI_KINDS + ("text",)
-_SHIFT = 4  # fillPoly sub-pixel bits: polygons are rasterised at 1/16 px precision
-_ONE = 1 << _SHIFT
-
-
-def redaction_mask(regions: Iterable[dict], width: int, height: int) -> np.ndarray:
-    """A uint8 mask (1 = covered) of every region with `redacted: true`."""
-    mask = np.zeros((height, width), np.uint8)
-    for region in regions:
-        if not region.get("redacted", False):
-            continue
-        pts = region_points(region)
-        if pts is not None and len(pts) >= 3:
-            cv2.fillPoly(mask, [_fixed(pts)], 1, lineType=cv2.LINE_8, shift=_SHIFT)
-    return mask
+_SUPER = 4  # polygons are rasterised on a 4x finer grid, so edges are exact to a quarter pixel
+_SHIFT = 4  # and fillPoly gets their corners to 1/16 of a (fine) pixel
 
 
 def region_points(region: dict) -> np.ndarray | None:
@@ -62,33 +51,50 @@ def box_points(box: Sequence[float]) -> np.ndarray:
     return np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float64)
 
 
-def _fixed(pts: np.ndarray) -> np.ndarray:
-    # fillPoly's pixel (i, j) is lit when its centre is inside; pixel centres sit at
-    # integer coordinates there, so shift by half a pixel to match a pixel-edge polygon.
-    return np.round((np.asarray(pts, np.float64) - 0.5) * _ONE).astype(np.int32).reshape(-1, 1, 2)
+def _fill(canvas: np.ndarray, pts: np.ndarray, x0: int, y0: int) -> None:
+    # A fine pixel (i, j) stands for the square [i, i+1) x [j, j+1) / _SUPER; fillPoly lights
+    # a pixel when its centre is inside (edges included), hence the half-pixel shift.
+    fine = (np.asarray(pts, np.float64) - [x0, y0]) * _SUPER - 0.5
+    cv2.fillPoly(canvas, [np.round(fine * (1 << _SHIFT)).astype(np.int32).reshape(-1, 1, 2)], 1, shift=_SHIFT)
 
 
-def covered_fraction(mask: np.ndarray, points: Sequence[Sequence[float]]) -> float:
-    """The share of the polygon's pixels that lie under `mask` (pixels outside the image count
-    as uncovered). A polygon thinner than a pixel is judged by the pixel at its centre."""
-    pts = np.asarray(points, np.float64)
-    height, width = mask.shape
-    x0, y0 = np.floor(pts.min(0)).astype(int)
-    x1, y1 = np.ceil(pts.max(0)).astype(int)
-    local = np.zeros((max(y1 - y0, 1), max(x1 - x0, 1)), np.uint8)
-    cv2.fillPoly(local, [_fixed(pts - [x0, y0])], 1, lineType=cv2.LINE_8, shift=_SHIFT)
-    total = int(local.sum())
-    if total == 0:
-        cx, cy = pts.mean(0)
-        ix, iy = int(cx), int(cy)
-        return float(0 <= ix < width and 0 <= iy < height and mask[iy, ix] > 0)
-    cx0, cy0 = max(x0, 0), max(y0, 0)
-    cx1, cy1 = min(x1, width), min(y1, height)
-    if cx1 <= cx0 or cy1 <= cy0:
-        return 0.0
-    inside = local[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
-    under = mask[cy0:cy1, cx0:cx1]
-    return float((inside & under).sum()) / total
+class Coverage:
+    """The union of the regions with `redacted: true`, clipped to the image."""
+
+    def __init__(self, regions: Iterable[dict], width: int, height: int):
+        self.width, self.height = int(width), int(height)
+        self.shapes: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for region in regions:
+            if not region.get("redacted", False):
+                continue
+            pts = region_points(region)
+            if pts is not None and len(pts) >= 3:
+                self.shapes.append((pts, pts.min(0), pts.max(0)))
+
+    def fraction(self, points: Sequence[Sequence[float]]) -> float:
+        """The share of the polygon's area under the regions; area outside the image is uncovered."""
+        pts = np.asarray(points, np.float64)
+        lo, hi = pts.min(0), pts.max(0)
+        x0, y0 = np.floor(lo).astype(int)
+        x1, y1 = np.ceil(hi).astype(int)
+        w, h = max(x1 - x0, 1), max(y1 - y0, 1)
+        target = np.zeros((h * _SUPER, w * _SUPER), np.uint8)
+        _fill(target, pts, x0, y0)
+        total = int(target.sum())
+        if total == 0:
+            return 0.0
+        under = np.zeros_like(target)
+        for shape, slo, shi in self.shapes:
+            if shi[0] <= lo[0] or slo[0] >= hi[0] or shi[1] <= lo[1] or slo[1] >= hi[1]:
+                continue
+            _fill(under, shape, x0, y0)
+        # Nothing outside the image can be covered.
+        ix0, iy0 = max(0, -x0) * _SUPER, max(0, -y0) * _SUPER
+        ix1, iy1 = (min(w, self.width - x0)) * _SUPER, (min(h, self.height - y0)) * _SUPER
+        inside = np.zeros_like(target)
+        if ix1 > ix0 and iy1 > iy0:
+            inside[iy0:iy1, ix0:ix1] = 1
+        return float((target & under & inside).sum()) / total
 
 
 @dataclass
@@ -115,11 +121,11 @@ class ImageScore:
 
 def score_image(gt: dict, regions: Iterable[dict]) -> ImageScore:
     """Score one image's regions (report-style dicts) against its ground truth."""
-    mask = redaction_mask(regions, int(gt["width"]), int(gt["height"]))
+    mask = Coverage(regions, int(gt["width"]), int(gt["height"]))
     out = ImageScore()
     for word in gt.get("words", ()):
         kind = word["kind"]
-        frac = covered_fraction(mask, word["polygon"])
+        frac = mask.fraction(word["polygon"])
         if kind == "neutral":
             out.neutral[1] += 1
             out.neutral[0] += frac >= NEUTRAL_FALSE
@@ -131,13 +137,13 @@ def score_image(gt: dict, regions: Iterable[dict]) -> ImageScore:
             out.scored_items += 1
             out.clean &= hit
     for face in gt.get("faces", ()):
-        hit = covered_fraction(mask, box_points(face["box"])) >= FACE_COVERED
+        hit = mask.fraction(box_points(face["box"])) >= FACE_COVERED
         out.faces[0] += hit
         out.faces[1] += 1
         out.scored_items += 1
         out.clean &= hit
     for code in gt.get("barcodes", ()):
-        hit = covered_fraction(mask, code["polygon"]) >= BARCODE_COVERED
+        hit = mask.fraction(code["polygon"]) >= BARCODE_COVERED
         out.barcodes[0] += hit
         out.barcodes[1] += 1
         out.scored_items += 1
