@@ -1,0 +1,154 @@
+"""Words of one or two OCR lines joined into one searchable string.
+
+Classifiers run regular expressions over plain strings; `Text` keeps the map
+from every character back to the word it came from, so a match becomes a set
+of words, whatever spaces or gluing the OCR produced ("DOB:03/14/1962" is
+one word, "03/14/ 1962" two).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from phiscrub.models import Kind, Line, Polygon
+
+WordRef = tuple[int, int]  # (line index, word index) in the list given to classify()
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A classifier's match, as a character span of a `Text` (not yet geometry)."""
+
+    kind: Kind
+    start: int
+    end: int
+    score: float
+    classifier: str
+    reason: str
+
+
+# OCR reads 0 as O/o/D/Q and 1 as l/I/|; only fixed next to digits or date
+# separators, so ordinary words ("Oak", "Ill") keep their letters.
+_DIGIT_LOOKALIKE = {"O": "0", "o": "0", "Q": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1"}
+
+
+def _fix_digits(token: str) -> str:
+    """Same-length copy of `token` with digit look-alikes next to digits replaced."""
+    if sum(c.isdigit() for c in token) < 2:
+        return token
+    chars = list(token)
+    # repeat so that runs of look-alikes ("OO482913") are fixed from the digit outwards
+    for _ in range(3):
+        changed = False
+        for i, c in enumerate(chars):
+            if c not in _DIGIT_LOOKALIKE:
+                continue
+            left = chars[i - 1] if i > 0 else ""
+            right = chars[i + 1] if i + 1 < len(chars) else ""
+            # a real letter beside it means a word ("DOB", "Oct"), leave it alone
+            word_like = any(s.isalpha() and s not in _DIGIT_LOOKALIKE for s in (left, right))
+            if (left.isdigit() or right.isdigit()) and not word_like:
+                chars[i] = _DIGIT_LOOKALIKE[c]
+                changed = True
+        if not changed:
+            break
+    return "".join(chars)
+
+
+class Text:
+    """The words of one line (or a label line and its value line) joined by single
+    spaces. `text` is what the OCR read; `norm` is the same length with digit
+    look-alikes fixed, for the numeric patterns."""
+
+    def __init__(self, refs: Sequence[WordRef], words: Sequence[str]):
+        self.refs = tuple(refs)
+        self.words = tuple(words)
+        starts, pos = [], 0
+        for w in self.words:
+            starts.append(pos)
+            pos += len(w) + 1
+        self.starts = tuple(starts)
+        self.ends = tuple(s + len(w) for s, w in zip(self.starts, self.words, strict=True))
+        self.text = " ".join(self.words)
+        self.norm = " ".join(_fix_digits(w) for w in self.words)
+
+    def word_index(self, pos: int) -> int:
+        """Index of the word holding character `pos` (a space belongs to the word after it)."""
+        return max(bisect.bisect_right(self.starts, pos) - 1, 0)
+
+    def span_words(self, start: int, end: int) -> range:
+        """Indices of the words a character span [start, end) touches."""
+        if end <= start:
+            end = start + 1
+        first = self.word_index(start)
+        if start >= self.ends[first]:  # span starts on the space after a word
+            first += 1
+        last = self.word_index(end - 1)
+        return range(first, max(last, first) + 1)
+
+    def span_refs(self, start: int, end: int) -> tuple[WordRef, ...]:
+        return tuple(self.refs[i] for i in self.span_words(start, end))
+
+
+def line_text(line: Line, index: int) -> Text:
+    return Text([(index, j) for j in range(len(line.words))], [w.text for w in line.words])
+
+
+def joined_text(lines: Sequence[Line], first: int, second: int) -> Text:
+    """A label line followed by the line that holds its value."""
+    refs = [(first, j) for j in range(len(lines[first].words))]
+    refs += [(second, j) for j in range(len(lines[second].words))]
+    words = [w.text for w in lines[first].words] + [w.text for w in lines[second].words]
+    return Text(refs, words)
+
+
+# ---------------------------------------------------------------- geometry of lines
+
+
+def _frame(polygon: Polygon) -> tuple[tuple[float, float], tuple[float, float], float]:
+    """Unit vector along a text quad, unit vector down across it, and its height."""
+    pts = polygon.points if len(polygon.points) == 4 else polygon.box.to_polygon().points
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = pts
+    ux, uy = (x1 - x0) + (x2 - x3), (y1 - y0) + (y2 - y3)
+    n = math.hypot(ux, uy) or 1.0
+    ux, uy = ux / n, uy / n
+    vx, vy = -uy, ux  # perpendicular; make it point from top edge to bottom edge
+    if vx * ((x3 - x0) + (x2 - x1)) + vy * ((y3 - y0) + (y2 - y1)) < 0:
+        vx, vy = -vx, -vy
+    height = (math.hypot(x3 - x0, y3 - y0) + math.hypot(x2 - x1, y2 - y1)) / 2
+    return (ux, uy), (vx, vy), max(height, 1.0)
+
+
+def value_line_after(lines: Sequence[Line], i: int) -> int | None:
+    """The line that most plausibly continues line `i` (whose text ends with a label):
+    right beside it on the same baseline, or just below it starting near its left
+    edge. Measured in line i's own frame, so rotated and upside-down text works."""
+    src = lines[i]
+    if not src.words:
+        return None
+    (ux, uy), (vx, vy), h = _frame(src.polygon)
+    pts = src.polygon.points
+    u_src = [x * ux + y * uy for x, y in pts]
+    v_src = [x * vx + y * vy for x, y in pts]
+    u0, u1, vmid = min(u_src), max(u_src), sum(v_src) / len(v_src)
+    best, best_cost = None, math.inf
+    for j, other in enumerate(lines):
+        if j == i or not other.words:
+            continue
+        opts = other.polygon.points
+        u_o = [x * ux + y * uy for x, y in opts]
+        v_o = [x * vx + y * vy for x, y in opts]
+        ou0, ou1, ovmid = min(u_o), max(u_o), sum(v_o) / len(v_o)
+        dv = ovmid - vmid
+        if abs(dv) < 0.6 * h and -0.5 * h < ou0 - u1 < 6 * h:  # right beside
+            cost = (ou0 - u1) / h
+        elif 0.5 * h < dv < 2.6 * h and ou0 < u1 and ou1 > u0 - h:  # below, overlapping
+            cost = dv / h + abs(ou0 - u0) / (4 * h)
+        else:
+            continue
+        if cost < best_cost:
+            best, best_cost = j, cost
+    return best

@@ -1,0 +1,140 @@
+"""Dates: of birth, admission, discharge, surgery, appointments.
+
+Full dates are found anywhere (numeric in either day/month order, ISO, with
+month names or abbreviations); partial ones ("3/14", "11/24", "Mar 62") and
+digit runs broken by the OCR ("03/1-" "4/1962") only next to a date label.
+The label is covered together with the date.
+"""
+
+from __future__ import annotations
+
+import re
+
+from phiscrub.classify import labels as L
+from phiscrub.classify._text import Hit, Text
+from phiscrub.models import Kind
+
+CLASSIFIER = "dates"
+
+_SEP = r"\s?[/\-.]\s?"
+_YEAR = r"(?:\d{4}|\d{2})"
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
+
+# The numeric patterns run on the digit-fixed text (O->0, l->1); word boundaries
+# are "no digit beside", so a glued label ("DOB:03/14/1962") does not hide a date.
+_NUMERIC = re.compile(rf"(?<!\d)(\d{{1,2}}){_SEP}(\d{{1,2}}){_SEP}({_YEAR})(?!\d)")
+_ISO = re.compile(rf"(?<!\d)((?:19|20)\d{{2}}){_SEP}(\d{{1,2}}){_SEP}(\d{{1,2}})(?!\d)")
+_DAY_MONTH = re.compile(
+    rf"(?<![\w])({_DAY})[\s\-/.]*{_MONTH}(?![a-z])(?:[\s\-/.,]*{_YEAR}(?!\d))?", re.IGNORECASE
+)
+_MONTH_DAY = re.compile(
+    rf"(?<![^\W\d_]){_MONTH}(?![a-z])[\s\-/.]*({_DAY})(?![\d:])(?:,?[\s\-/.]*{_YEAR}(?!\d))?",
+    re.IGNORECASE,
+)
+_MONTH_YEAR = re.compile(rf"(?<![^\W\d_]){_MONTH}(?![a-z])[\s\-/.,']*(\d{{4}})(?!\d)", re.IGNORECASE)
+# Only after a label: "3/14", "11/24", "03/62", "Mar 62".
+_PARTIAL = re.compile(r"(?<!\d)(\d{1,2})\s?[/\-.]\s?(\d{1,4})(?!\d)")
+_ANY_DIGITS = re.compile(r"[\dOoIl|/\-.]*\d[\dOoIl|/\-.]*")
+
+
+def _valid_numeric(a: int, b: int) -> bool:
+    # month/day or day/month, whichever the photo's country uses
+    return (1 <= a <= 12 and 1 <= b <= 31) or (1 <= b <= 12 and 1 <= a <= 31)
+
+
+def _label_before(text: Text, start: int) -> int | None:
+    """Start of a date label that ends right before `start` (same or previous word)."""
+    window_start = max(0, start - 40)
+    for m in L.DATE_LABEL_RE.finditer(text.text, window_start, start + 1):
+        if m.end() >= start - 1 and m.start() < start:
+            return m.start()
+    return None
+
+
+def _full_dates(text: Text) -> list[tuple[int, int, str]]:
+    found = []
+    for m in _NUMERIC.finditer(text.norm):
+        if _valid_numeric(int(m.group(1)), int(m.group(2))):
+            found.append((m.start(), m.end(), "numeric date pattern"))
+    for m in _ISO.finditer(text.norm):
+        if 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31:
+            found.append((m.start(), m.end(), "ISO date pattern"))
+    for regex in (_DAY_MONTH, _MONTH_DAY):
+        for m in regex.finditer(text.norm):
+            day = int(re.match(r"\d+", m.group(1)).group())
+            if 1 <= day <= 31:
+                found.append((m.start(), m.end(), "month name date pattern"))
+    for m in _MONTH_YEAR.finditer(text.norm):
+        found.append((m.start(), m.end(), "month name date pattern"))
+    return found
+
+
+def _after_label(text: Text) -> list[tuple[int, int, str]]:
+    """Whatever digit-bearing words follow a date label: partial dates, broken pieces."""
+    found = []
+    for m in L.DATE_LABEL_RE.finditer(text.text):
+        pos = m.end()
+        # the value: up to three following words made of digits and separators
+        # ("3/14", "03/1- 4/1962", "O3/14/62") or a month name and digits
+        end = pos
+        k = text.word_index(pos) if pos < len(text.text) else len(text.words)
+        if k < len(text.words) and text.starts[k] < pos:  # label glued to its value
+            rest = text.norm[pos : text.ends[k]]
+            if _ANY_DIGITS.fullmatch(rest) or _PARTIAL.match(rest):
+                end = text.ends[k]
+            k += 1
+        taken = 0
+        while k < len(text.words) and taken < 3:
+            word = text.norm[text.starts[k] : text.ends[k]].strip(",;")
+            month_word = taken == 0 and re.fullmatch(_MONTH, word, re.IGNORECASE)
+            if not (_ANY_DIGITS.fullmatch(word) or month_word):
+                break
+            end = text.ends[k]
+            taken += 1
+            k += 1
+        if end > pos:
+            value = text.norm[pos:end]
+            if sum(c.isdigit() for c in value) >= 2:
+                found.append((m.start(), end, "date label + partial date"))
+    return found
+
+
+def find(text: Text) -> list[Hit]:
+    """Dates in one line (or a label line joined with its value line)."""
+    hits = []
+    for start, end, reason in _full_dates(text):
+        label = _label_before(text, start)
+        if label is not None:
+            hits.append(Hit(Kind.DATE, label, end, 0.95, CLASSIFIER, "date label + " + reason))
+        else:
+            hits.append(Hit(Kind.DATE, start, end, 0.85, CLASSIFIER, reason))
+    for start, end, reason in _after_label(text):
+        hits.append(Hit(Kind.DATE, start, end, 0.8, CLASSIFIER, reason))
+    hits.extend(_broken_runs(text))
+    return hits
+
+
+def _broken_runs(text: Text) -> list[Hit]:
+    """Neighbouring words of digits and separators that read as a date once joined
+    ("03/1-" "4/1962"): 4-8 digits and at least two separators."""
+    hits = []
+    k = 0
+    n = len(text.words)
+    while k < n:
+        m = k
+        while m < n and re.fullmatch(r"[\d/\-.]+", text.norm[text.starts[m] : text.ends[m]]):
+            m += 1
+        if m - k >= 2:
+            joined = text.norm[text.starts[k] : text.ends[m - 1]].replace(" ", "")
+            digits = sum(c.isdigit() for c in joined)
+            seps = sum(c in "/-." for c in joined)
+            if 4 <= digits <= 8 and seps >= 2 and not re.search(r"\d{3}-\d{2}-\d{4}", joined):
+                hits.append(
+                    Hit(Kind.DATE, text.starts[k], text.ends[m - 1], 0.6, CLASSIFIER, "date split over words")
+                )
+        k = max(m, k + 1)
+    return hits
