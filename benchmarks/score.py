@@ -52,10 +52,18 @@ def box_points(box: Sequence[float]) -> np.ndarray:
 
 
 def _fill(canvas: np.ndarray, pts: np.ndarray, x0: int, y0: int) -> None:
-    # A fine pixel (i, j) stands for the square [i, i+1) x [j, j+1) / _SUPER; fillPoly lights
-    # a pixel when its centre is inside (edges included), hence the half-pixel shift.
+    # A fine pixel (i, j) stands for the square [i, i+1) x [j, j+1) / _SUPER, hence the
+    # half-pixel shift. fillPoly lights both end pixels of every span, one too many;
+    # _trim takes that last column and row off again.
     fine = (np.asarray(pts, np.float64) - [x0, y0]) * _SUPER - 0.5
     cv2.fillPoly(canvas, [np.round(fine * (1 << _SHIFT)).astype(np.int32).reshape(-1, 1, 2)], 1, shift=_SHIFT)
+
+
+_TRIM = np.ones((2, 2), np.uint8)
+
+
+def _trim(mask: np.ndarray) -> np.ndarray:
+    return cv2.erode(mask, _TRIM, anchor=(0, 0), borderType=cv2.BORDER_REPLICATE)
 
 
 class Coverage:
@@ -80,6 +88,7 @@ class Coverage:
         w, h = max(x1 - x0, 1), max(y1 - y0, 1)
         target = np.zeros((h * _SUPER, w * _SUPER), np.uint8)
         _fill(target, pts, x0, y0)
+        target = _trim(target)
         total = int(target.sum())
         if total == 0:
             return 0.0
@@ -88,6 +97,7 @@ class Coverage:
             if shi[0] <= lo[0] or slo[0] >= hi[0] or shi[1] <= lo[1] or slo[1] >= hi[1]:
                 continue
             _fill(under, shape, x0, y0)
+        under = _trim(under)
         # Nothing outside the image can be covered.
         ix0, iy0 = max(0, -x0) * _SUPER, max(0, -y0) * _SUPER
         ix1, iy1 = (min(w, self.width - x0)) * _SUPER, (min(h, self.height - y0)) * _SUPER
