@@ -1,0 +1,474 @@
+"""RapidOCR (PP-OCRv4 ONNX models) rebuilt for 12 MP scene photos.
+
+The stock `RapidOCR()` pipeline shrinks the whole photo to 2000 px before it
+both detects and *recognises*, so small print is read from a blurred copy, and
+it spends most of its time detecting on a larger image than it needs. Here:
+
+1. detection runs on a downscaled copy (`det_max_side`), padded rather than
+   stretched to the network's multiple of 32, normalised in float32;
+2. each detected quadrilateral is scaled back to full resolution and cropped
+   from the *full-resolution* photo, so recognition sees every pixel;
+3. tall crops are turned 90° and the 0/180° classifier (plus a second
+   recognition pass for doubtful lines) settles which way up the text is;
+4. per-character CTC column positions give word boxes, and wide gaps between
+   characters split words the recogniser ran together.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+import time
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from phiscrub.models import Line, Polygon, Word
+from phiscrub.ocr.base import EngineUnavailable, split_line
+
+log = logging.getLogger(__name__)
+
+NAME = "rapidocr"
+
+# Rotating a crop 90 degrees when it is this much taller than wide mirrors
+# RapidOCR's own rule; the 0/180 classifier then fixes +90 versus -90.
+_TALL_RATIO = 1.5
+# Crops are resized to 48 px high by the recogniser; warping much larger
+# crops only costs time, so they are shrunk (with area averaging) to this.
+_CROP_MAX_HEIGHT = 96
+_TOKEN = re.compile(r"\S+")
+
+_DET_MODEL = "ch_PP-OCRv4_det_infer.onnx"
+_CLS_MODEL = "ch_ppocr_mobile_v2.0_cls_infer.onnx"
+_REC_MODEL = "ch_PP-OCRv4_rec_infer.onnx"
+_CLS_SHAPE = (48, 192)  # height, width the 0/180 classifier was trained on
+_CLS_THRESH = 0.9  # RapidOCR's default confidence to turn a crop over
+_REC_HEIGHT = 48
+_REC_MIN_RATIO = 320 / 48  # the recogniser's smallest trained width:height
+_REC_BATCH = 8
+
+
+class RapidOcrEngine:
+    """PP-OCRv4 detection on a downscaled copy, recognition on full-resolution crops.
+
+    Options (all keyword-only, part of the engine cache key):
+    - det_max_side: longest side of the copy the detector sees. Text must be
+      about 6 px high there to be found, i.e. 15 px on a 4032-px photo at 1600.
+    - text_score: lines whose mean character confidence is below this are
+      dropped; kept low because recall comes first (scores are returned).
+    - box_thresh: detector confidence needed to keep a text box (stock 0.5).
+    - recheck_score: lines read with less confidence than this are also read
+      upside down, and the better reading wins.
+    - threads: onnxruntime intra-op threads (default: up to 4 of the CPUs).
+    """
+
+    name = NAME
+
+    def __init__(
+        self,
+        *,
+        det_max_side: int = 1600,
+        text_score: float = 0.3,
+        box_thresh: float = 0.4,
+        unclip_ratio: float = 1.6,
+        recheck_score: float = 0.85,
+        threads: int | None = None,
+    ) -> None:
+        try:
+            import onnxruntime
+            from rapidocr_onnxruntime.ch_ppocr_det.utils import DBPostProcess
+            from rapidocr_onnxruntime.ch_ppocr_rec.utils import CTCLabelDecode
+        except ImportError as exc:  # pragma: no cover - a core dependency
+            raise EngineUnavailable(
+                "RapidOCR is not installed: pip install 'rapidocr-onnxruntime>=1.4,<1.5'"
+            ) from exc
+
+        self.det_max_side = int(det_max_side)
+        self.text_score = float(text_score)
+        self.recheck_score = float(recheck_score)
+        if threads is None:
+            threads = max(1, min(4, os.cpu_count() or 1))
+
+        started = time.perf_counter()
+        opts = onnxruntime.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1  # one graph runs at a time
+        # Measured on a busy 2-core machine: spinning worker threads fight the
+        # other processes (det 0.4 -> 0.27 s without), and RapidOCR's own
+        # setting of no memory arena re-allocates every run (det 1.3 -> 0.5 s).
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        opts.enable_cpu_mem_arena = True
+        opts.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.log_severity_level = 3
+        try:
+            self._det = _Session(onnxruntime, _model_path(_DET_MODEL), opts)
+            self._cls = _Session(onnxruntime, _model_path(_CLS_MODEL), opts)
+            self._rec = _Session(onnxruntime, _model_path(_REC_MODEL), opts)
+            charset = self._rec.session.get_modelmeta().custom_metadata_map["character"].splitlines()
+        except Exception as exc:  # onnxruntime raises several types for a bad model file
+            raise EngineUnavailable(
+                f"RapidOCR models could not be loaded ({type(exc).__name__}); "
+                "reinstall rapidocr-onnxruntime"
+            ) from exc
+        self._db = DBPostProcess(
+            thresh=0.3,
+            box_thresh=box_thresh,
+            max_candidates=1000,
+            unclip_ratio=unclip_ratio,
+            score_mode="fast",
+            use_dilation=True,
+        )
+        self._ctc = CTCLabelDecode(character=charset)
+        log.debug("RapidOCR models loaded in %.2f s (%d threads)", time.perf_counter() - started, threads)
+
+    # -- public -------------------------------------------------------------
+
+    def read(self, image: np.ndarray) -> list[Line]:
+        """Read all text in an RGB uint8 image; word polygons in its pixels."""
+        image = _as_rgb(image)
+        t0 = time.perf_counter()
+        quads = self.detect(image)
+        t1 = time.perf_counter()
+        results, orders = self._read_quads(image, quads)
+        t2 = time.perf_counter()
+        results, orders, refined = self._refine(image, quads, results, orders)
+        t3 = time.perf_counter()
+
+        lines = []
+        for (text, score, cols, ncols), order in zip(results, orders, strict=True):
+            if score < self.text_score or not text.strip():
+                continue
+            lines.append(_make_line(text, score, cols, ncols, order))
+        lines.sort(key=_reading_key)
+        log.debug(
+            "rapidocr: %d boxes (+%d refined), %d lines; det %.3f s, read %.3f s, refine %.3f s",
+            len(quads), refined, len(lines), t1 - t0, t2 - t1, t3 - t2,
+        )
+        return lines
+
+    def detect(self, image: np.ndarray, max_side: int | None = None) -> list[np.ndarray]:
+        """Text quadrilaterals (4x2 float, TL, TR, BR, BL) in full-image pixels of an
+        RGB image, found on a copy shrunk to `max_side` (default `det_max_side`)."""
+        h, w = image.shape[:2]
+        scale = min(1.0, (max_side or self.det_max_side) / max(h, w))
+        if scale < 1.0:
+            small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        else:
+            small = image
+        small = small[..., ::-1]  # to BGR, on the small copy only
+        sh, sw = small.shape[:2]
+        # Pad (not stretch) to the multiple of 32 the network needs: a fixed
+        # shape per photo size also lets onnxruntime reuse its buffers.
+        ph, pw = _ceil32(max(sh, 32)), _ceil32(max(sw, 32))
+        blob = np.zeros((1, 3, ph, pw), np.float32)
+        blob[0, :, :sh, :sw] = ((small.astype(np.float32) - 127.5) / 127.5).transpose(2, 0, 1)
+        pred = self._det(blob)[:, :, :sh, :sw]
+        boxes, _scores = self._db(pred, (sh, sw))
+        quads = []
+        for box in boxes:
+            quad = _order_clockwise(np.asarray(box, np.float64))
+            if np.linalg.norm(quad[0] - quad[1]) <= 2 or np.linalg.norm(quad[0] - quad[3]) <= 2:
+                continue
+            quad = quad / scale
+            quad[:, 0] = np.clip(quad[:, 0], 0, w - 1)
+            quad[:, 1] = np.clip(quad[:, 1], 0, h - 1)
+            quads.append(quad)
+        return quads
+
+    # -- stages -------------------------------------------------------------
+
+    def _read_quads(self, image: np.ndarray, quads: list[np.ndarray]) -> tuple[list, list[np.ndarray]]:
+        """Crop each quad from the full-resolution image, turn it upright, read it."""
+        if not quads:
+            return [], []
+        crops, orders = [], []
+        for quad in quads:
+            crop, order = _crop(image, quad)
+            crops.append(np.ascontiguousarray(crop[..., ::-1]))  # PP-OCR models were trained on BGR
+            orders.append(order)
+        crops, orders = self._upright(crops, orders)
+        results = self._recognise(crops)
+        results = self._recheck(crops, orders, results)
+        return results, orders
+
+    def _refine(
+        self, image: np.ndarray, quads: list[np.ndarray], results: list, orders: list[np.ndarray]
+    ) -> tuple[list, list[np.ndarray], int]:
+        """Detect again, at full resolution, inside boxes that could not be read.
+
+        On the shrunken copy, closely spaced lines can merge into one box
+        (measured: two 26-px lines 8 px apart on a skewed card, at 1600 px),
+        which the recogniser cannot read. Such boxes are few and small, so
+        re-detecting inside them costs little."""
+        h, w = image.shape[:2]
+        if max(h, w) <= self.det_max_side:
+            return results, orders, 0
+        new_quads: list[np.ndarray] = []
+        for quad, res in zip(quads, results, strict=True):
+            if res[1] >= self.text_score and res[0].strip():
+                continue
+            side = min(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[0] - quad[1]))
+            pad = 0.25 * side
+            x0 = int(max(quad[:, 0].min() - pad, 0))
+            y0 = int(max(quad[:, 1].min() - pad, 0))
+            x1 = int(min(quad[:, 0].max() + pad + 1, w))
+            y1 = int(min(quad[:, 1].max() + pad + 1, h))
+            for sub in self.detect(image[y0:y1, x0:x1]):
+                new_quads.append(sub + (x0, y0))
+        if not new_quads:
+            return results, orders, 0
+        more, more_orders = self._read_quads(image, new_quads)
+        return results + more, orders + more_orders, len(new_quads)
+
+    def _upright(
+        self, crops: list[np.ndarray], orders: list[np.ndarray]
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Turn crops the 0/180 classifier is sure are upside down."""
+        ch, cw = _CLS_SHAPE
+        out_crops, out_orders = list(crops), list(orders)
+        for start in range(0, len(crops), _REC_BATCH):
+            idx = range(start, min(start + _REC_BATCH, len(crops)))
+            batch = np.zeros((len(idx), 3, ch, cw), np.float32)
+            for k, i in enumerate(idx):
+                batch[k] = _norm_resize(crops[i], ch, cw)
+            probs = self._cls(batch)
+            for k, i in enumerate(idx):
+                # label 1 is "180"
+                if probs[k].argmax() == 1 and probs[k, 1] > _CLS_THRESH:
+                    out_crops[i], out_orders[i] = _rot180(crops[i], orders[i])
+        return out_crops, out_orders
+
+    def _recognise(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float, list[int], float]]:
+        """(text, score, column of each character, number of columns) per crop.
+
+        Crops are batched with others of similar width so that little of each
+        batch is padding (the recogniser's cost grows with the padded width)."""
+        ratios = [max(c.shape[1] / c.shape[0], _REC_MIN_RATIO) for c in crops]
+        order = sorted(range(len(crops)), key=ratios.__getitem__)
+        out: list[tuple[str, float, list[int], float]] = [("", 0.0, [], 1.0)] * len(crops)
+        batches: list[list[int]] = []
+        for i in order:
+            if batches and len(batches[-1]) < _REC_BATCH and ratios[i] <= 1.25 * ratios[batches[-1][0]]:
+                batches[-1].append(i)
+            else:
+                batches.append([i])
+        for batch in batches:
+            max_ratio = max(ratios[i] for i in batch)
+            width = int(math.ceil(_REC_HEIGHT * max_ratio))
+            blob = np.zeros((len(batch), 3, _REC_HEIGHT, width), np.float32)
+            for k, i in enumerate(batch):
+                rw = min(width, int(math.ceil(_REC_HEIGHT * crops[i].shape[1] / crops[i].shape[0])))
+                blob[k, :, :, :rw] = _norm_resize(crops[i], _REC_HEIGHT, rw)
+            preds = self._rec(blob)
+            # The decoder scales column counts by true width / padded width.
+            true_ratios = [crops[i].shape[1] / crops[i].shape[0] for i in batch]
+            decoded = self._ctc(preds, True, wh_ratio_list=true_ratios, max_wh_ratio=width / _REC_HEIGHT)
+            for i, res in zip(batch, decoded, strict=True):
+                text, score = res[0], float(res[1])
+                ncols, _words, word_cols, _states, _conf = res[2]
+                cols = [c for wc in word_cols for c in wc]
+                if len(cols) != len(text):  # not expected; words then fall back to proportional
+                    cols = []
+                out[i] = (text, score, cols, float(ncols))
+        return out
+
+    def _recheck(
+        self,
+        crops: list[np.ndarray],
+        orders: list[np.ndarray],
+        results: list[tuple[str, float, list[int], float]],
+    ) -> list[tuple[str, float, list[int], float]]:
+        """Read doubtful lines upside down too; keep whichever reading scores higher.
+
+        The 0/180 classifier is small and its threshold high, so a sideways or
+        upside-down line it is unsure of would otherwise be read backwards."""
+        todo = [i for i, r in enumerate(results) if r[1] < self.recheck_score]
+        if not todo:
+            return results
+        flipped = [_rot180(crops[i], orders[i]) for i in todo]
+        again = self._recognise([c for c, _ in flipped])
+        results = list(results)
+        for i, (_flipped_crop, order), res in zip(todo, flipped, again, strict=True):
+            if res[1] > results[i][1]:
+                results[i] = res
+                orders[i] = order
+        return results
+
+
+# -- model plumbing ---------------------------------------------------------
+
+
+class _Session:
+    """One onnxruntime session with a single input and output."""
+
+    def __init__(self, onnxruntime, path: str, opts) -> None:
+        self.session = onnxruntime.InferenceSession(
+            path, sess_options=opts, providers=["CPUExecutionProvider"]
+        )
+        self._input = self.session.get_inputs()[0].name
+
+    def __call__(self, blob: np.ndarray) -> np.ndarray:
+        return self.session.run(None, {self._input: blob})[0]
+
+
+def _model_path(filename: str) -> str:
+    """The ONNX models packaged inside the rapidocr-onnxruntime wheel (no download)."""
+    from pathlib import Path
+
+    import rapidocr_onnxruntime
+
+    path = Path(rapidocr_onnxruntime.__file__).resolve().parent / "models" / filename
+    if not path.is_file():
+        raise EngineUnavailable(f"RapidOCR model {filename} is missing: reinstall rapidocr-onnxruntime")
+    return str(path)
+
+
+def _norm_resize(crop: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Resize a BGR crop to fit (height, width), keep its aspect, scale to [-1, 1]
+    and return CHW, left-aligned in a zero pad as PP-OCR expects."""
+    ratio = crop.shape[1] / crop.shape[0]
+    rw = max(1, min(width, int(math.ceil(height * ratio))))
+    resized = cv2.resize(crop, (rw, height), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    out = np.zeros((3, height, width), np.float32)
+    out[:, :, :rw] = ((resized - 127.5) / 127.5).transpose(2, 0, 1)
+    return out
+
+
+def _order_clockwise(pts: np.ndarray) -> np.ndarray:
+    """TL, TR, BR, BL from four corners in any order (as RapidOCR orders them)."""
+    by_x = pts[np.argsort(pts[:, 0], kind="stable")]
+    left = by_x[:2][np.argsort(by_x[:2, 1], kind="stable")]
+    right = by_x[2:][np.argsort(by_x[2:, 1], kind="stable")]
+    return np.array([left[0], right[0], right[1], left[1]], dtype=np.float64)
+
+
+# -- geometry helpers -------------------------------------------------------
+
+
+def _as_rgb(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 2:
+        return np.stack([image] * 3, axis=-1)
+    if image.ndim == 3 and image.shape[2] == 4:
+        return image[..., :3]
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"expected an RGB image (H, W, 3), got shape {image.shape}")
+    return image
+
+
+def _ceil32(n: int) -> int:
+    return int(math.ceil(n / 32) * 32)
+
+
+def _crop(image: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Perspective-crop `quad` out of the full-resolution image.
+
+    Returns the crop and the quad reordered so that its corners are the crop's
+    TL, TR, BR, BL: the text's own reading frame once the crop is upright."""
+    width = max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3]))
+    height = max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2]))
+    tall = height >= _TALL_RATIO * width
+    short_side = width if tall else height
+    factor = min(1.0, _CROP_MAX_HEIGHT / max(short_side, 1.0))
+
+    x0 = max(int(math.floor(quad[:, 0].min())), 0)
+    y0 = max(int(math.floor(quad[:, 1].min())), 0)
+    x1 = min(int(math.ceil(quad[:, 0].max())) + 1, image.shape[1])
+    y1 = min(int(math.ceil(quad[:, 1].max())) + 1, image.shape[0])
+    patch = image[y0:y1, x0:x1]
+    local = (quad - (x0, y0)).astype(np.float32)
+    if factor < 1.0:
+        # Area-average big text down first: warpPerspective would alias it.
+        patch = cv2.resize(patch, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        local *= factor
+    cw = max(int(round(width * factor)), 2)
+    ch = max(int(round(height * factor)), 2)
+    dst = np.array([[0, 0], [cw, 0], [cw, ch], [0, ch]], np.float32)
+    m = cv2.getPerspectiveTransform(local, dst)
+    crop = cv2.warpPerspective(patch, m, (cw, ch), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    order = quad.copy()
+    if tall:
+        # np.rot90 turns counter-clockwise: the crop's old top-right corner
+        # becomes its top-left, so the corner order shifts by one.
+        crop = np.ascontiguousarray(np.rot90(crop))
+        order = np.roll(order, -1, axis=0)
+    return crop, order
+
+
+def _rot180(crop: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.ascontiguousarray(crop[::-1, ::-1]), np.roll(order, -2, axis=0)
+
+
+def _make_line(text: str, score: float, cols: list[int], ncols: float, order: np.ndarray) -> Line:
+    """A Line whose words sit where the recogniser saw their characters."""
+    polygon = Polygon.of(order)
+    if not cols:
+        return split_line(text, polygon, score, NAME)
+    spans = _word_spans(text, cols, ncols)
+    if not spans:
+        return split_line(text, polygon, score, NAME)
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = order.tolist()
+
+    def at(t: float) -> tuple[tuple[float, float], tuple[float, float]]:
+        return (x0 + (x1 - x0) * t, y0 + (y1 - y0) * t), (x3 + (x2 - x3) * t, y3 + (y2 - y3) * t)
+
+    words = []
+    for word, start, end in spans:
+        (tl, bl), (tr, br) = at(start), at(end)
+        words.append(Word(word, Polygon((tl, tr, br, bl)), score, NAME))
+    return Line(tuple(words), polygon, score, NAME)
+
+
+def _word_spans(text: str, cols: list[int], ncols: float) -> list[tuple[str, float, float]]:
+    """Split a recognised line into words with their extent along the line (0..1).
+
+    Words split at spaces; where the recogniser ran words together, also at
+    a gap between characters far wider than the line's character pitch, and
+    after a label's colon or a surname's comma glued to the next word
+    ("Allergies:PENICILLIN", "SMITH,JOHN"). A word reaches halfway into the
+    gap on each side, and the first and last words reach the detector's line
+    ends, so word boxes err on the side of covering the text."""
+    chars: list[tuple[str, int]] = []
+    breaks: set[int] = set()  # indexes into `chars` that start a new word
+    for c, col in zip(text, cols, strict=True):
+        if c.isspace():
+            breaks.add(len(chars))
+        else:
+            chars.append((c, col))
+    if not chars or ncols <= 0:
+        return []
+    steps = [b[1] - a[1] for a, b in zip(chars, chars[1:])]  # noqa: B905 - one shorter by design
+    pitch = max(float(np.median(steps)) if steps else 2.0, 1.0)
+    # CTC columns are 1/6 of the text height apart; a wide letter ("m") can
+    # span 4-5 of them, a missing space adds about 2, so the bar is high.
+    wide_gap = max(2.5 * pitch, pitch + 4)
+    for k in range(1, len(chars)):
+        prev, cur = chars[k - 1][0], chars[k][0]
+        glued = prev in ":," and k >= 2 and chars[k - 2][0].isalpha() and cur.isalnum()
+        if glued and prev == "," and not cur.isalpha():
+            glued = False  # "1,234" or "A,1" is not a name list
+        if chars[k][1] - chars[k - 1][1] >= wide_gap or glued:
+            breaks.add(k)
+
+    groups: list[list[tuple[str, int]]] = [[]]
+    for k, ch in enumerate(chars):
+        if k in breaks and groups[-1]:
+            groups.append([])
+        groups[-1].append(ch)
+
+    spans = []
+    for g, group in enumerate(groups):
+        first, last = group[0][1], group[-1][1]
+        # Column k covers [k, k + 1); boundaries sit midway between neighbours.
+        start = 0.0 if g == 0 else (groups[g - 1][-1][1] + first) / 2 + 0.5
+        end = ncols if g == len(groups) - 1 else (last + groups[g + 1][0][1]) / 2 + 0.5
+        spans.append(("".join(c for c, _ in group), max(start / ncols, 0.0), min(end / ncols, 1.0)))
+    return spans
+
+
+def _reading_key(line: Line) -> tuple[float, float]:
+    box = line.polygon.box
+    # Lines whose tops are within half a line height share a row.
+    return (round(box.y / max(box.h, 1.0) / 2), box.x)
