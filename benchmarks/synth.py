@@ -52,7 +52,6 @@ FONT_PACKAGES = (
     "fonts-urw-base35",
     "fonts-dkg-handwriting",
     "fonts-comic-neue",
-    "fonts-femkeklaver",
     "fonts-breip",
 )
 
@@ -72,7 +71,6 @@ _FONT_FILES = {
     "serif": ["LiberationSerif-Regular.ttf", "DejaVuSerif.ttf", "NimbusRoman-Regular.otf"],
     "hand": [
         "dkg.ttf",
-        "femkeklaver.ttf",
         "Breip.ttf",
         "ComicNeue-Regular.otf",
         "ComicNeue-Bold.otf",
@@ -392,14 +390,17 @@ class Card:
         *,
         jitter: Callable[[], float] | None = None,
         record: bool = True,
+        stroke: int = 0,
     ) -> float:
         """Draw tokens left to right from (x, y = top of line); return the x after the last."""
         space = font.getlength(" ")
         for text, kind in segments:
             for token in text.split():
                 dy = jitter() if jitter else 0.0
-                self.draw.text((x, y + dy), token, font=font, fill=fill)
-                x0, y0, x1, y1 = self.draw.textbbox((x, y + dy), token, font=font)
+                self.draw.text(
+                    (x, y + dy), token, font=font, fill=fill, stroke_width=stroke, stroke_fill=fill
+                )
+                x0, y0, x1, y1 = self.draw.textbbox((x, y + dy), token, font=font, stroke_width=stroke)
                 if record:
                     quad = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
                     self.words.append((token, kind, quad))
@@ -560,6 +561,7 @@ def whiteboard(rng: random.Random, f: int, p: Person) -> Element:
     printed = pick_font(rng, "sans_bold", int(f * 0.7), "")
     room = str(rng.choice((rng.randint(100, 999), rng.randint(1000, 4999))))
     marker = rng.choice(((20, 40, 150), (20, 20, 20), (160, 20, 20), (20, 110, 40)))
+    marker_w = round(f * rng.uniform(0.0, 0.04))  # marker strokes are thicker than a font's
     rows: list[tuple[str, list[Segment]]] = [
         (
             "Patient:",
@@ -610,7 +612,7 @@ def whiteboard(rng: random.Random, f: int, p: Person) -> Element:
         card.line(frame + pad, y + lh * 0.25, [(label, "either")], printed, (90, 90, 90, 255))
         x = frame + pad * 2 + label_w
         for s in seg:
-            x = card.line(x, y, [s], hand, marker + (255,), jitter=jit) + (
+            x = card.line(x, y, [s], hand, marker + (255,), jitter=jit, stroke=marker_w) + (
                 goal_sep if label == "Goals:" else 0
             )
         y += lh
@@ -1074,6 +1076,7 @@ class Options:
     flat: bool = False
     noise_max: float = 6.0
     turn: int | None = None  # quarter turns (np.rot90 k); None = random
+    elements: tuple[str, ...] | None = None  # e.g. ("whiteboard", "face"); None = random
     min_font: int = 12
 
 
@@ -1091,6 +1094,8 @@ def generate_photo(
     n = rng.randint(3, 7)
     chosen = [rng.choice(("wristband", "label", "whiteboard", "ehr"))]
     chosen += rng.choices(kinds, weights, k=n - 1)
+    if options.elements is not None:
+        chosen = list(options.elements)
     # Big elements first: they are the hardest to fit.
     order = {"whiteboard": 0, "ehr": 1}
     chosen.sort(key=lambda k: order.get(k, 2))
