@@ -31,16 +31,18 @@ class NameClass(enum.IntEnum):
 
     SIGN = 0  # hospital signage vocabulary
     WORD = 1  # a common English word, not a census name
-    NAME_WORD = 2  # census name, but mostly used as a word ("May", "Will", "Hand")
-    AMBIGUOUS = 3  # as much a name as a word ("Young", "White", "Hope")
-    RARE = 4  # in no list and rare in English: likely a name from elsewhere
-    NAME = 5  # mostly a name ("Smith", "John", "Nguyen")
+    UNCOMMON = 2  # not a census name, fairly rare in English ("Igor", "Ronaldo", "Lagoon")
+    NAME_WORD = 3  # census name, but mostly used as a word ("May", "Will", "Hand")
+    AMBIGUOUS = 4  # as much a name as a word ("Young", "White", "Hope")
+    RARE = 5  # in no list and rare in English: likely a name from elsewhere
+    NAME = 6  # mostly a name ("Smith", "John", "Nguyen")
 
 
 # Evidence each class adds to a run of capitalised words (see names.py).
 EVIDENCE = {
     NameClass.SIGN: 0.0,
     NameClass.WORD: 0.05,
+    NameClass.UNCOMMON: 0.15,
     NameClass.NAME_WORD: 0.15,
     NameClass.AMBIGUOUS: 0.5,
     NameClass.RARE: 0.75,
@@ -57,8 +59,10 @@ _FIRST_OFFSET = 5.1
 _NAME_MAX = 1.0
 _AMBIGUOUS_MAX = 2.4
 # Below this zipf a word is too rare to be everyday English ("sanitize" 2.4 is
-# the exception signage vocabulary takes care of).
+# the exception signage vocabulary takes care of); below the second it is not
+# an everyday word either.
 _RARE_ZIPF = 3.2
+_UNCOMMON_ZIPF = 4.0
 # English suffixes no name in the lists ends with; they mark a rare word that is
 # still a word ("phlebotomy" no, but "orthopedics", "sanitization" yes).
 _WORD_SUFFIXES = (
@@ -129,7 +133,7 @@ def name_class(word: str, signs: bool = True) -> NameClass:
         return NameClass.AMBIGUOUS if excess <= _AMBIGUOUS_MAX else NameClass.NAME_WORD
     if (zipf < _RARE_ZIPF or non_ascii) and not lower.endswith(_WORD_SUFFIXES):
         return NameClass.RARE
-    return NameClass.WORD
+    return NameClass.UNCOMMON if zipf < _UNCOMMON_ZIPF else NameClass.WORD
 
 
 def is_first_name(word: str) -> bool:

@@ -95,8 +95,10 @@ def _evidence(tok: _Tok) -> float:
     return EVIDENCE[name_class(tok.bare)]
 
 
-def _acceptable_value(tok: _Tok, after_colon: bool) -> bool:
-    """May this word be (part of) a name written after a label or form of address?"""
+def _acceptable_value(tok: _Tok, strong: bool) -> bool:
+    """May this word be (part of) a name written after a label or form of address?
+    `strong` contexts ("Patient:", "Dr.") take capitalised English words too
+    ("Mrs. Hand", "Nurse: Baron"); a bare label ("Resident Council") does not."""
     if not tok.alpha or tok.label in ("name", "other", "credential"):
         return False
     if tok.initial or tok.particle:
@@ -104,9 +106,9 @@ def _acceptable_value(tok: _Tok, after_colon: bool) -> bool:
     raw = name_class(tok.bare, signs=False)
     if tok.bare.lower() in L.SIGN_WORDS and raw < NameClass.AMBIGUOUS:
         return False  # "Patient Room", "Nurse Call", "Family Lounge"
-    if raw == NameClass.WORD:
-        return False
-    return tok.capitalised or (after_colon and raw >= NameClass.AMBIGUOUS)
+    if strong:
+        return tok.capitalised or raw >= NameClass.AMBIGUOUS
+    return tok.capitalised and raw not in (NameClass.WORD, NameClass.NAME_WORD)
 
 
 def _after_labels(toks: list[_Tok], text: Text) -> list[Hit]:
@@ -122,7 +124,7 @@ def _after_labels(toks: list[_Tok], text: Text) -> list[Hit]:
         while j < len(toks) and (
             toks[j].text in (":", "-", "=", "#")
             or toks[j].label == "honorific"
-            or (toks[j].text.lower() in _FILLERS and not toks[j].label)
+            or toks[j].text.lower() in _FILLERS
         ):
             j += 1
         gap = text.text[tok.end : toks[j].start] if j < len(toks) else ""
@@ -133,7 +135,7 @@ def _after_labels(toks: list[_Tok], text: Text) -> list[Hit]:
             if t.text == "," and taken and len(taken) == 1:
                 j += 1  # "Patient: SMITH, JOHN"
                 continue
-            if not _acceptable_value(t, after_colon):
+            if not _acceptable_value(t, after_colon or tok.label == "honorific"):
                 break
             taken.append(t)
             j += 1
@@ -199,8 +201,13 @@ def _capitalised_runs(toks: list[_Tok]) -> list[list[_Tok]]:
     runs, run = [], []
     for t in toks:
         inside = bool(run) and t.particle
+        # a signage word that is also a real surname ("Hall", "West", "Day") may
+        # sit in a run but adds no evidence of its own
         if t.alpha and not t.label and (t.capitalised or inside) and (
-            t.initial or t.particle or name_class(t.bare) != NameClass.SIGN
+            t.initial
+            or t.particle
+            or name_class(t.bare) != NameClass.SIGN
+            or name_class(t.bare, signs=False) >= NameClass.AMBIGUOUS
         ):
             run.append(t)
             continue
