@@ -1,14 +1,17 @@
 """Street addresses: "1234 Oak Street", "56 W. Elm Ave Apt 4B", "PO Box 123",
 "Springfield, IL 62704", and whatever follows an "Address:" label.
 
-Regular expressions with a street-suffix list: on the short, noisy lines OCR
-gives, a number + up to three words + a suffix is both simpler and stricter
-than a general address parser ("Welcome to 4 West" has no suffix).
+Regular expressions over usaddress's list of USPS street suffixes: on the
+short, noisy lines OCR gives, a number + up to four words + a suffix is both
+simpler and stricter than its CRF parser, which tags "Welcome to 4 West" as
+an address ("4 West" has no suffix here).
 """
 
 from __future__ import annotations
 
 import re
+
+import usaddress
 
 from phiscrub.classify import labels as L
 from phiscrub.classify._text import Hit, Text
@@ -16,18 +19,29 @@ from phiscrub.models import Kind
 
 CLASSIFIER = "address"
 
-_SUFFIXES = (
-    "street st avenue ave av road rd boulevard blvd drive dr lane ln court ct place pl terrace ter "
-    "way circle cir parkway pkwy highway hwy freeway fwy expressway expy trail trl square sq plaza plz "
-    "pike alley aly loop crescent cres row path route rte turnpike tpke close crossing xing heights hts "
-    "ridge point pt run bend grove grv manor mnr commons cmns gardens gdns"
-).split()
+# The USPS street suffixes and their abbreviations, as usaddress ships them,
+# less the ones that are everyday hospital words or too short to trust
+# ("4 Nurses Station", "Exit 2 Center", "is", "la").
+_NOT_SUFFIXES = frozenset(
+    """
+    station statn sta stn center centers centre cen cent centr cnter cntr ctr ctrs camp cmp club clb
+    ext exts extension extensions extn extnsn exp express expr rest light lights lgt lgts fall falls
+    mall well wells union unions turn walk walks mission missn msn mssn rapid rapids course crse key
+    keys common cmn div via view views est lock locks port ports pass ramp spur track tracks
+    """.split()
+)
+_SUFFIXES = sorted(
+    ({s for s in usaddress.STREET_NAMES if len(s) >= 3} - _NOT_SUFFIXES)
+    | {"st", "rd", "dr", "ln", "ct", "pl", "av", "sq", "wy", "pt"},
+    key=len,
+    reverse=True,
+)
 _DIRECTION = r"(?:[NSEW]|NE|NW|SE|SW|N\.E|N\.W|S\.E|S\.W|North|South|East|West)\.?"
 _UNIT = r"(?:Apt|Apartment|Suite|Ste|Unit|Rm|Fl|Floor|Bldg|Building|Lot|#)\.?\s*#?\s*[\w\-]+"
 _STREET = re.compile(
     r"(?<![\w\-/.])\d{1,6}[A-Za-z]?(?:-\d{1,4})?\s+"
     rf"(?:{_DIRECTION}\s+)?"
-    r"(?:(?!(?:" + "|".join(_SUFFIXES) + r")\b)[A-Za-z0-9][\w'\-]*\.?\s+){1,3}"
+    r"(?:(?!(?:" + "|".join(_SUFFIXES) + r")\b)[A-Za-z0-9][\w'\-]*\.?\s+){1,4}"
     r"(?:" + "|".join(_SUFFIXES) + r")\b\.?"
     rf"(?:\s+{_DIRECTION}(?![\w]))?"
     rf"(?:,?\s*{_UNIT})?",

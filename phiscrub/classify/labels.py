@@ -99,6 +99,7 @@ ADDRESS_LABELS = (
     "address", "addr", "home address", "street address", "mailing address", "residence",
     "lives at", "home",
 )
+EMAIL_LABELS = ("email", "e-mail", "mail", "web", "website", "portal", "url")
 
 NAME_LABEL_RE = label_regex(NAME_LABELS)
 HONORIFIC_RE = label_regex(HONORIFICS)
@@ -111,7 +112,8 @@ PHONE_LABEL_RE = label_regex(PHONE_LABELS)
 ADDRESS_LABEL_RE = label_regex(ADDRESS_LABELS)
 
 _ALL_LABELS = (
-    NAME_LABELS + DATE_LABELS + ID_LABELS_STRONG + ("id",) + SSN_LABELS + PHONE_LABELS + ADDRESS_LABELS
+    NAME_LABELS + DATE_LABELS + ID_LABELS_STRONG + ("id",) + SSN_LABELS + PHONE_LABELS
+    + ADDRESS_LABELS + EMAIL_LABELS
 )
 _ENDS_WITH_LABEL = re.compile(
     _NOT_LETTER_BEFORE + _alternation(_ALL_LABELS) + r"\s*[:#.\-=]*\s*$", re.IGNORECASE

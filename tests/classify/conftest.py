@@ -64,8 +64,9 @@ def perspective_line(text: str) -> Line:
         quad = ((cursor, 300.0), (cursor + w, 300.0), (cursor + w, 330.0), (cursor, 330.0))
         words.append(Word(token, Polygon(tuple(warp(*p) for p in quad)), 0.9, "test"))
         cursor += w + CHAR_W
-    pts = [p for w in words for p in w.polygon.points]
-    return Line(tuple(words), Polygon((pts[0], words[-1].polygon.points[1], words[-1].polygon.points[2], pts[3])), 0.9, "test")
+    first, last = words[0].polygon.points, words[-1].polygon.points
+    outline = Polygon((first[0], last[1], last[2], first[3]))
+    return Line(tuple(words), outline, 0.9, "test")
 
 
 def inside(point: tuple[float, float], polygon: Polygon, tol: float = 1e-6) -> bool:

@@ -1,0 +1,74 @@
+import pytest
+
+from phiscrub.models import Kind
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "03/14/1962",
+        "3/14/62",
+        "14.03.1962",
+        "31/12/2023",
+        "2024-03-14",
+        "03-14-1962",
+        "14 MAR 1962",
+        "14 Mar 1962",
+        "Mar 14, 1962",
+        "March 14th 1962",
+        "14-Mar-62",
+        "march 14 1962",
+        "SEPT 3 2021",
+        "1 January 2020",
+    ],
+)
+def test_full_date_is_found_anywhere(covered, line):
+    assert covered(line, kind=Kind.DATE) == line.split()
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["DOB: 03/14/1962", "DOB:03/14/1962", "D.O.B. 3/14/62", "Date of Birth: 14.03.1962", "Admit 2024-03-14"],
+)
+def test_date_label_is_covered_with_the_date(covered, line):
+    assert covered(line, kind=Kind.DATE) == line.split()
+
+
+@pytest.mark.parametrize(
+    "line", ["D/C 11/24", "DOB 3/14", "Adm: 3/14", "Admitted 11/24", "DOS 12/2", "Surgery 4/5", "Next 3/21"]
+)
+def test_partial_date_next_to_a_date_label_is_found(covered, line):
+    assert covered(line, kind=Kind.DATE) == line.split()
+
+
+def test_partial_date_without_label_is_left_alone(covered):
+    assert covered("Open 24/7") == []
+
+
+@pytest.mark.parametrize(
+    "line, words",
+    [
+        ("O3/14/1962", ["O3/14/1962"]),
+        ("DOB:O3/l4/1962", ["DOB:O3/l4/1962"]),
+        ("03/14/ 1962", ["03/14/", "1962"]),
+        ("03/1- 4/1962", ["03/1-", "4/1962"]),
+        ("DOB 03/1- 4/1962", ["DOB", "03/1-", "4/1962"]),
+        ("03 / 14 / 1962", ["03", "/", "14", "/", "1962"]),
+    ],
+)
+def test_ocr_noise_and_split_dates_are_covered_whole(covered, line, words):
+    assert covered(line, kind=Kind.DATE) == words
+
+
+def test_date_on_line_after_its_label_is_found(covered):
+    assert covered("Discharge", "11/24", kind=Kind.DATE) == ["Discharge", "11/24"]
+
+
+def test_times_and_room_numbers_are_not_dates(covered):
+    assert covered("14:30", kind=Kind.DATE) == []
+    assert covered("Room 12", kind=Kind.DATE) == []
+
+
+def test_month_word_without_a_number_is_not_a_date(covered):
+    assert covered("May I help you?") == []
+    assert covered("March for Babies") == []

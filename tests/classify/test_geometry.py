@@ -1,0 +1,73 @@
+import pytest
+
+from phiscrub.classify import all_text, classify
+from phiscrub.models import Kind, Line, Polygon
+
+from .conftest import HEIGHT, covered_words, covers, make_line, make_lines, perspective_line
+
+
+@pytest.mark.parametrize("angle", [0, 8, 35, -35, 90, -90, 180])
+def test_rotated_entities_are_covered_whole(covered, angle):
+    assert covered("DOB: 03/14/ 1962", kind=Kind.DATE, angle=angle) == ["DOB:", "03/14/", "1962"]
+    assert covered("SMITH, JOHN A", kind=Kind.NAME, angle=angle) == ["SMITH,", "JOHN", "A"]
+    assert covered("MRN: 004 829 13", kind=Kind.ID, angle=angle) == ["MRN:", "004", "829", "13"]
+
+
+def test_entity_on_a_line_in_perspective_is_covered_whole():
+    line = perspective_line("Patient: Oluwaseun Adeyemi DOB 3/14/62")
+    findings = classify([line])
+    assert covered_words(findings, [line]) == line.text.split()
+
+
+def test_finding_is_padded_beyond_its_words():
+    line = make_line("John Smith")
+    (finding,) = classify([line])
+    box, words = finding.box, line.polygon.box
+    assert box.x <= words.x - 0.1 * HEIGHT and box.x2 >= words.x2 + 0.1 * HEIGHT
+    assert box.y <= words.y - 0.1 * HEIGHT and box.y2 >= words.y2 + 0.1 * HEIGHT
+    assert box.w < words.w + 2 * HEIGHT  # padded a little, not a lot
+
+
+def test_label_line_and_value_line_give_one_finding_per_line():
+    lines = make_lines("Patient:", "Rose Hill", angle=90)
+    findings = [f for f in classify(lines) if f.kind == Kind.NAME]
+    assert len(findings) == 2
+    assert covered_words(findings, lines) == ["Patient:", "Rose", "Hill"]
+
+
+def test_value_beside_its_label_in_a_separate_ocr_box_is_found():
+    label = make_line("DOB", x=100)
+    value = make_line("3/14", x=100 + 5 * 20)
+    findings = classify([label, value])
+    assert covered_words(findings, [label, value], Kind.DATE) == ["DOB", "3/14"]
+
+
+def test_label_does_not_reach_a_line_far_away():
+    label = make_line("DOB", y=100)
+    far = make_line("3/14", y=100 + 10 * HEIGHT)
+    assert classify([label, far]) == []
+
+
+def test_detector_names_engine_and_classifier():
+    lines = make_lines("Patient: Rose Hill", "DOB 03/14/1962", "MRN 00482913", "1234 Oak Street")
+    detectors = {f.detector for f in classify(lines, engine="rapidocr")}
+    assert detectors == {"rapidocr+names", "rapidocr+dates", "rapidocr+ids", "rapidocr+address"}
+
+
+def test_scores_are_between_zero_and_one():
+    lines = make_lines("Patient: Rose Hill DOB 03/14/1962", "Jessica", "555-123-4567", "XXX-XX-1234")
+    assert all(0.0 < f.score <= 1.0 for f in classify(lines))
+
+
+def test_empty_input_gives_no_findings():
+    assert classify([]) == []
+    assert classify([Line((), Polygon(((0, 0), (1, 0), (1, 1), (0, 1))), 0.5, "x")]) == []
+
+
+def test_all_text_gives_one_text_finding_per_word_covering_it():
+    lines = make_lines("Wash your hands", "Rose Hill", angle=20)
+    findings = all_text(lines, engine="tesseract")
+    words = [w for line in lines for w in line.words]
+    assert len(findings) == len(words) == 5
+    assert all(f.kind == Kind.TEXT and f.detector == "tesseract+alltext" for f in findings)
+    assert all(covers(f, w) for f, w in zip(findings, words, strict=True))

@@ -1,0 +1,23 @@
+import pytest
+
+from phiscrub.classify import classify
+
+from .conftest import covered_words, make_lines
+from .signs import NEUTRAL_SIGNS, NEUTRAL_WORDS_WITH_TIMES
+
+
+@pytest.mark.parametrize("sign", NEUTRAL_SIGNS)
+def test_neutral_sign_gives_no_finding(sign):
+    for text in (sign, sign.upper()):
+        assert classify(make_lines(text)) == [], text
+
+
+@pytest.mark.parametrize("sign, words", NEUTRAL_WORDS_WITH_TIMES.items())
+def test_words_of_a_sign_with_hours_are_not_covered(sign, words):
+    lines = make_lines(sign)
+    covered = covered_words(classify(lines), lines)
+    assert not any(w in covered for w in words), covered
+
+
+def test_whole_board_of_signs_gives_no_finding():
+    assert classify(make_lines(*NEUTRAL_SIGNS[:20], angle=12)) == []
