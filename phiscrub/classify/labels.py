@@ -169,5 +169,15 @@ SIGN_WORDS = frozenset(
     saves lives save life matters together respect compassion excellence
     memo reminder reminders note notes board whiteboard update updates today's
     remember questions question ask need help
+    bone marrow transplant heparin insulin drip pump catheter foley tube drain drains chest trach
+    ventilator vent monitor monitoring telemetry telehealth cart carts socks grippy blanket belongings
+    playroom pediatric paediatric score scores scale scales assessment wound ostomy dressing
+    specimen specimens sample samples sharps biohazard hazardous waste recycle shred decontamination
+    eyewash defibrillator crash trauma triage sepsis stroke seizure aspiration bleeding latex
+    penicillin restraint restraints elopement suicide glucose sugar fluid fluids restriction
+    antibiotic antibiotics medication medications meds dose doses vaccine oral tablet injection
+    chemo chemotherapy radiation nuclear ultrasound mammography scan scans xray x-ray dexa
+    cardiac pulmonary renal hepatic neuro ortho ob/gyn gyn urology dermatology ophthalmology
+    lactation nourishment dietary tray trays nutrition formula bottle bottles
     """.split()
 )

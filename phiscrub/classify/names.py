@@ -104,8 +104,8 @@ def _acceptable_value(tok: _Tok, strong: bool) -> bool:
     if tok.initial or tok.particle:
         return True
     raw = name_class(tok.bare, signs=False)
-    if tok.bare.lower() in L.SIGN_WORDS and raw < NameClass.AMBIGUOUS:
-        return False  # "Patient Room", "Nurse Call", "Family Lounge"
+    if tok.bare.lower() in L.SIGN_WORDS and raw not in (NameClass.AMBIGUOUS, NameClass.NAME):
+        return False  # "Patient Room", "Nurse Call", "Contact Droplet"; not "Dr. Hall"
     if strong:
         return tok.capitalised or raw >= NameClass.AMBIGUOUS
     return tok.capitalised and raw not in (NameClass.WORD, NameClass.NAME_WORD)
@@ -257,7 +257,7 @@ def _lone_name(tok: _Tok) -> list[Hit]:
     if len(word) < 3 or name_class(word) != NameClass.NAME:
         return []
     # frequent words that are also common names ("Mark", "John") are left to context
-    if zipf_frequency(word.lower(), "en") >= 4.6:
+    if zipf_frequency(word.lower(), "en") >= 5.0:
         return []
     return [Hit(Kind.NAME, tok.start, tok.end, 0.5, CLASSIFIER, "census name alone, capitalised")]
 

@@ -3,7 +3,7 @@ import pytest
 from phiscrub.classify import classify
 
 from .conftest import covered_words, make_lines
-from .signs import NEUTRAL_SIGNS, NEUTRAL_WORDS_WITH_TIMES
+from .signs import NEUTRAL_SIGNS, NEUTRAL_WORDS_WITH_TIMES, WARD_PHRASES
 
 
 @pytest.mark.parametrize("sign", NEUTRAL_SIGNS)
@@ -21,3 +21,13 @@ def test_words_of_a_sign_with_hours_are_not_covered(sign, words):
 
 def test_whole_board_of_signs_gives_no_finding():
     assert classify(make_lines(*NEUTRAL_SIGNS[:20], angle=12)) == []
+
+
+def test_ward_and_department_phrases_give_no_finding():
+    flagged = [p for p in WARD_PHRASES for t in (p, p.upper()) if classify(make_lines(t))]
+    assert flagged == []
+
+
+def test_scales_named_after_people_are_flagged_as_names(covered):
+    # a known nuisance: "Braden", "Morse", "Glasgow" are surnames, and recall comes first
+    assert covered("Braden Score") == ["Braden"]
