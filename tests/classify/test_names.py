@@ -123,13 +123,14 @@ def _recall(fake: Faker, form: str) -> float:
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_faker_names_recall_per_locale(locale):
-    """Measured (seed 1234, 500 names per locale and form): plain "First Last" 0.98-1.00,
-    "LAST, FIRST" 0.99-1.00, "Patient: First Last" 0.99-1.00. Misses are names
-    made of English words ("Allison Good", "Simon Master") without a label."""
+    """Each name alone on a line, 500 per locale and form. Measured with seed 1234:
+    plain "First Last" 0.988 (en_IN) to 1.000; "LAST, FIRST" 0.996-1.000;
+    "Patient: First Last" 0.996-1.000. Misses are names made of English words
+    ("Allison Good", "Simon Master") or of label words ("Triveni Date")."""
     fake = Faker(locale)
     fake.seed_instance(1234)
     recall = {form: _recall(fake, form) for form in ("plain", "wristband", "label")}
     logger.info("name recall %s: %s", locale, recall)
-    assert recall["plain"] >= 0.97, recall
-    assert recall["wristband"] >= 0.98, recall
-    assert recall["label"] >= 0.98, recall
+    assert recall["plain"] >= 0.98, recall
+    assert recall["wristband"] >= 0.99, recall
+    assert recall["label"] >= 0.99, recall
