@@ -135,7 +135,3 @@ def name_class(word: str, signs: bool = True) -> NameClass:
         return NameClass.RARE
     return NameClass.UNCOMMON if zipf < _UNCOMMON_ZIPF else NameClass.WORD
 
-
-def is_first_name(word: str) -> bool:
-    """True when the word is in the census first-name lists."""
-    return fold(word) in census()[0]

@@ -47,7 +47,7 @@ def _valid_numeric(a: int, b: int) -> bool:
 
 
 def _label_before(text: Text, start: int) -> int | None:
-    """Start of a date label that ends right before `start` (same or previous word)."""
+    """Start of a date label that ends right before `start` (glued or one space before)."""
     window_start = max(0, start - 40)
     for m in L.DATE_LABEL_RE.finditer(text.text, window_start, start + 1):
         if m.end() >= start - 1 and m.start() < start:

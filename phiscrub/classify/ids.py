@@ -17,7 +17,6 @@ CLASSIFIER = "ids"
 _SSN = re.compile(r"(?<![\d\-])\d{3}([\- ])\d{2}\1\d{4}(?![\d\-])")
 # Partly masked SSNs still tell the last four digits: "XXX-XX-1234", "***-**-1234".
 _SSN_MASKED = re.compile(r"(?<![\w*#•])[Xx*#•]{3}[\- ]?[Xx*#•]{2}[\- ]?\d{4}(?!\d)")
-_NINE_DIGITS = re.compile(r"(?<!\d)\d{3}[\- ]?\d{2}[\- ]?\d{4}(?!\d)")
 
 # ------------------------------------------------------------------ email, URL
 _EMAIL = re.compile(r"[\w.+\-]+\s?@\s?[\w\-]+(?:\.[\w\-]+)+", re.UNICODE)
