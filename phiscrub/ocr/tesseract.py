@@ -38,6 +38,10 @@ class TesseractEngine:
             version = pytesseract.get_tesseract_version()
         except (pytesseract.TesseractNotFoundError, OSError) as exc:
             raise EngineUnavailable(_INSTALL_HINT) from exc
+        except SystemExit as exc:  # pytesseract exits the process on a too-old binary
+            raise EngineUnavailable(
+                "Tesseract is too old or unrecognised: install tesseract-ocr 3.05 or newer"
+            ) from exc
         self._tess = pytesseract
         self.lang = lang
         self.psm = int(psm)

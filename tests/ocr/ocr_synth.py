@@ -12,6 +12,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+from shapely.geometry import Polygon as ShapelyPolygon
+
+from phiscrub.models import Line, Word
 
 FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
@@ -44,13 +47,14 @@ def make_card(lines: list[str], size: int) -> tuple[np.ndarray, list[DrawnWord]]
     y = pad
     for ln in lines:
         draw.text((pad, y), ln, font=f, fill=(15, 15, 20))
+        # Ink extent of the whole line, so every word gets the same height.
+        _, y0, _, y1 = draw.textbbox((pad, y), ln, font=f)
         start = 0
         for token in ln.split():
             i = ln.index(token, start)
             start = i + len(token)
             x1 = draw.textbbox((pad, y), ln[:i] + token, font=f)[2]
             x0 = x1 - (draw.textbbox((0, 0), token, font=f)[2])
-            y0, y1 = y, y + size * 1.15
             quad = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
             words.append(DrawnWord(token, quad))
         y += size + gap
@@ -103,7 +107,9 @@ def place(
 NAME_CARD = ["SMITH, JOHN A", "DOB: 03/14/1962 MRN: 00482913"]
 
 
-def name_card_image(angle: float = 0.0, size: int = 40, canvas=(900, 700)) -> tuple[np.ndarray, list[DrawnWord]]:
+def name_card_image(
+    angle: float = 0.0, size: int = 40, canvas: tuple[int, int] = (900, 700)
+) -> tuple[np.ndarray, list[DrawnWord]]:
     """The name card on a grey background, rotated by `angle` degrees."""
     card, words = make_card(NAME_CARD, size)
     img = np.full((canvas[1], canvas[0], 3), 128, np.uint8)
@@ -132,3 +138,33 @@ def ward_photo(width: int = 4032, height: int = 3024, seed: int = 0) -> tuple[np
         card, words = make_card(lines, max(8, round(size * sx)))
         placed += place(img, card, words, (cx * sx, cy * sy), angle, skew=skew)
     return img, placed
+
+
+# -- checking what an engine read -------------------------------------------
+
+
+def norm(text: str) -> str:
+    return "".join(c for c in text.upper() if c.isalnum())
+
+
+def coverage(word: Word, drawn: DrawnWord) -> float:
+    """Share of the drawn word's area inside the recognised word's polygon."""
+    got = ShapelyPolygon(word.polygon.points)
+    want = ShapelyPolygon(drawn.quad)
+    if not got.is_valid or want.area <= 0:
+        return 0.0
+    return got.intersection(want).area / want.area
+
+
+def found(lines: list[Line], drawn: DrawnWord, min_cover: float = 0.85) -> bool:
+    """Was the drawn word read with a polygon over it? A word the engine glued to
+    its neighbour ("Adm02/28/2024") counts: its polygon covers both, which is
+    what redaction needs."""
+    want = norm(drawn.text)
+    return any(
+        want in norm(w.text) and coverage(w, drawn) >= min_cover for line in lines for w in line.words
+    )
+
+
+def missed(lines: list[Line], drawn: list[DrawnWord], min_cover: float = 0.85) -> list[str]:
+    return [d.text for d in drawn if not found(lines, d, min_cover)]

@@ -1,0 +1,100 @@
+"""RapidOCR engine: the real models on text drawn here."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+from ocr_synth import NAME_CARD, missed, name_card_image
+
+from phiscrub.models import Line
+from phiscrub.ocr import OcrEngine
+from phiscrub.ocr.rapid import _word_spans
+
+KEY_TOKENS = {"SMITH,", "JOHN", "DOB:", "03/14/1962", "MRN:", "00482913"}
+
+
+def test_engine_has_the_ocr_interface(rapid):
+    assert isinstance(rapid, OcrEngine)
+    assert rapid.name == "rapidocr"
+
+
+def test_reads_name_card_with_word_polygons_over_the_drawn_words(rapid):
+    image, drawn = name_card_image(0)
+    lines = rapid.read(image)
+    assert all(isinstance(line, Line) for line in lines)
+    assert missed(lines, drawn) == []
+    words = [w for line in lines for w in line.words]
+    assert all(w.engine == "rapidocr" and 0 < w.score <= 1 for w in words)
+
+
+@pytest.mark.parametrize("angle", [90, -90, 180, 20, -35])
+def test_reads_rotated_name_card(rapid, angle):
+    image, drawn = name_card_image(angle)
+    lines = rapid.read(image)
+    key = [d for d in drawn if d.text in KEY_TOKENS]
+    assert missed(lines, key) == []
+
+
+def test_reads_small_text_on_a_12_megapixel_photo(rapid, photo_12mp):
+    image, drawn = photo_12mp
+    lines = rapid.read(image)
+    # 18-px and 22-px print, and two lines that merge when detected on the
+    # shrunken copy (Email card, skewed), must all be read.
+    must = {"55120934", "11/02/1975", "PENICILLIN", "PATEL", "jdoe@example.org", "02/28/2024"}
+    assert missed(lines, [d for d in drawn if d.text in must]) == []
+    assert len(missed(lines, drawn)) <= 2, missed(lines, drawn)
+
+
+def test_polygons_are_in_the_image_pixels_not_the_detector_copy(rapid, photo_12mp):
+    image, _ = photo_12mp
+    lines = rapid.read(image)
+    xs = [x for line in lines for w in line.words for x, _ in w.polygon.points]
+    assert max(xs) > 3000  # cards reach x = 3500 on the 4032-px photo
+
+
+def test_blank_image_has_no_lines(rapid):
+    assert rapid.read(np.full((600, 800, 3), 200, np.uint8)) == []
+
+
+def test_grey_and_rgba_images_are_accepted(rapid):
+    image, drawn = name_card_image(0)
+    grey = image[..., 0].copy()
+    rgba = np.dstack([image, np.full(image.shape[:2], 255, np.uint8)])
+    assert missed(rapid.read(grey), [d for d in drawn if d.text == "00482913"]) == []
+    assert missed(rapid.read(rgba), [d for d in drawn if d.text == "00482913"]) == []
+
+
+def test_recognised_text_is_never_logged(rapid, caplog):
+    image, _ = name_card_image(0)
+    with caplog.at_level(logging.DEBUG, logger="phiscrub"):
+        rapid.read(image)
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    for token in " ".join(NAME_CARD).split():
+        assert token.strip(",:") not in logged
+
+
+def test_words_the_recogniser_ran_together_are_split():
+    # "SMITH,JOHN" with no space, then a wide gap before "A".
+    text = "SMITH,JOHNA"
+    cols = [2, 5, 8, 10, 13, 16, 18, 21, 24, 27, 36]
+    spans = _word_spans(text, cols, 40.0)
+    assert [s[0] for s in spans] == ["SMITH,", "JOHN", "A"]
+    starts = [s[1] for s in spans]
+    ends = [s[2] for s in spans]
+    assert starts[0] == 0.0 and ends[-1] == 1.0
+    assert all(e <= s2 + 1e-9 for e, s2 in zip(ends[:-1], starts[1:], strict=True))
+
+
+def test_label_colon_splits_but_numbers_and_times_do_not():
+    text = "Allergies:PENICILLIN 12:30 1,234"
+    cols = list(range(0, 2 * len(text), 2))
+    words = [s[0] for s in _word_spans(text, cols, 2.0 * len(text))]
+    assert words == ["Allergies:", "PENICILLIN", "12:30", "1,234"]
+
+
+def test_a_wide_letter_is_not_a_word_gap():
+    # "Email:" with the 'm' spanning five columns, as measured on a skewed card.
+    spans = _word_spans("Email: jdoe", [2, 6, 11, 13, 15, 16, 18, 20, 22, 25, 28], 31.0)
+    assert [s[0] for s in spans] == ["Email:", "jdoe"]
