@@ -10,8 +10,17 @@ it spends most of its time detecting on a larger image than it needs. Here:
    from the *full-resolution* photo, so recognition sees every pixel;
 3. tall crops are turned 90° and the 0/180° classifier (plus a second
    recognition pass for doubtful lines) settles which way up the text is;
-4. per-character CTC column positions give word boxes, and wide gaps between
+4. boxes that could not be read, or that the detector was unsure of, get a
+   second look: straightened, at full resolution, detected again;
+5. per-character CTC column positions give word boxes, and wide gaps between
    characters split words the recogniser ran together.
+
+Measured on synthetic 12 MP photos (tests/ocr/ocr_synth.py, 40 words on 8
+cards, 18- to 60-px type, rotations 0/±90/180/20° with perspective): stock
+RapidOCR 1.9 s warm, this pipeline 0.9 s of CPU per photo (2 threads), all 40
+words; cards at any multiple of 15° from -180° to 165° are read.
+
+The engine holds no per-call state: one instance may serve several threads.
 """
 
 from __future__ import annotations
@@ -19,7 +28,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import re
 import time
 from collections.abc import Sequence
 
@@ -39,7 +47,6 @@ _TALL_RATIO = 1.5
 # Crops are resized to 48 px high by the recogniser; warping much larger
 # crops only costs time, so they are shrunk (with area averaging) to this.
 _CROP_MAX_HEIGHT = 96
-_TOKEN = re.compile(r"\S+")
 
 _DET_MODEL = "ch_PP-OCRv4_det_infer.onnx"
 _CLS_MODEL = "ch_ppocr_mobile_v2.0_cls_infer.onnx"
@@ -60,8 +67,9 @@ class RapidOcrEngine:
     """PP-OCRv4 detection on a downscaled copy, recognition on full-resolution crops.
 
     Options (all keyword-only, part of the engine cache key):
-    - det_max_side: longest side of the copy the detector sees. Text must be
-      about 6 px high there to be found, i.e. 15 px on a 4032-px photo at 1600.
+    - det_max_side: longest side of the copy the detector sees. 18-px type on
+      a 4032-px photo (7 px on the copy) is found at 1600 and lost at 1280;
+      2016 costs about 45% more CPU and found nothing more in the tests.
     - text_score: lines whose mean character confidence is below this are
       dropped; kept low because recall comes first (scores are returned).
     - box_thresh: detector confidence needed to keep a text box (stock 0.5).
