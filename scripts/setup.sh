@@ -11,7 +11,8 @@ SYSTEM_PACKAGES=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
   libxcb-shape0 libxcb-randr0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1
   libglib2.0-0 libfontconfig1 libdbus-1-3    # Qt's xcb platform plugin
-  fonts-dejavu-core                          # fonts for drawn test images and the benchmark
+  fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-urw-base35
+  fonts-dkg-handwriting fonts-comic-neue fonts-breip   # fonts for drawn test images and the benchmark
 )
 
 missing=()
