@@ -342,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         "--sets", default="synthetic,icdar2015,faces_dlib,dicom_burnin", help="comma-separated sets to run"
     )
     ap.add_argument("--out", type=Path, default=None, help="markdown report (default docs/BENCHMARKS.md)")
+    ap.add_argument("--run-dir", type=Path, default=None, help="per-set regions folder")
     ap.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -352,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     n = args.n if args.n is not None else plan["synthetic"]
     out_md = args.out or (WORK / "smoke" / "BENCHMARKS.md" if args.smoke else REPO / "docs" / "BENCHMARKS.md")
     out_json = out_md.with_name(out_md.stem.lower() + ".json")
-    run_dir = WORK / ("smoke-run" if args.smoke else "run")
+    run_dir = args.run_dir or WORK / ("smoke-run" if args.smoke else "run")
     wanted = [s.strip() for s in args.sets.split(",") if s.strip()]
 
     sets = []
