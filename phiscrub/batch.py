@@ -10,15 +10,16 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 from phiscrub.imageio import (
     SUPPORTED_SUFFIXES,
     ExportError,
     ImageLoadError,
     export_path,
+    format_for_suffix,
     load_image,
     output_format,
     save_clean,
@@ -113,42 +114,110 @@ def _resolved(path: Path) -> Path:
         return path.absolute()
 
 
+def default_workers() -> int:
+    """One worker process per core, at most 4 (each holds its own models, ~0.5 GB)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def process(
     inputs: Sequence[InputFile],
     scanner: Scanner,
     *,
     out_dir: Path | None = None,
     style: Style = Style.SOLID,
+    workers: int = 1,
 ) -> Iterator[FileResult]:
     """Scan each input and, with `out_dir`, export a redacted clean copy into it.
 
-    Yields one FileResult per input, in order. Outputs go only into `out_dir`
-    (mirroring subfolders); an input is never written to.
+    Yields one FileResult per input, in input order. Outputs go only into
+    `out_dir` (mirroring subfolders); an input is never written to. With
+    `workers` > 1 the files are spread over that many processes, each running
+    single-threaded models (one per core beats one process with threaded models:
+    decoding, encoding and Python code do not parallelise inside one photo).
+    Closing the generator cancels the files not yet started.
     """
+    jobs = _plan(inputs, out_dir)
+    if workers <= 1 or len(jobs) <= 1:
+        for item, dest in jobs:
+            yield _run_job(scanner, item, dest, out_dir, style)
+        return
+
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # "spawn": a fresh interpreter per worker, never a fork of a process that may
+    # hold threads (the GUI, onnxruntime pools).
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(jobs)),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(scanner.with_threads(1), out_dir, style),
+    )
+    try:
+        futures = [pool.submit(_worker_job, item, dest) for item, dest in jobs]
+        for (item, _dest), future in zip(jobs, futures, strict=True):
+            try:
+                yield future.result()
+            except Exception as exc:  # the worker process itself died (e.g. killed for memory)
+                log.debug("worker failed on %s", item.display, exc_info=True)
+                reason = f"the worker processing this file stopped ({type(exc).__name__})"
+                yield FileResult(item, "error", error=reason)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _plan(inputs: Sequence[InputFile], out_dir: Path | None) -> list[tuple[InputFile, Path | None]]:
+    """Reserve every destination up front, in input order, so parallel workers can
+    never pick the same name (a.jpg and a.png, or names differing in case)."""
+    if out_dir is None:
+        return [(item, None) for item in inputs]
     taken: set[Path] = set()
+    jobs = []
     for item in inputs:
-        start = time.perf_counter()
         try:
-            result = _process_one(item, scanner, out_dir, style, taken)
-        except (ImageLoadError, ExportError) as exc:
-            result = FileResult(item, "error", error=str(exc))
-        except MemoryError:
-            result = FileResult(item, "error", error="not enough memory to process this image")
-        except Exception as exc:  # one bad file must never stop a batch
-            # The message of an unexpected error may quote internals; the type is enough for the user.
-            log.debug("unexpected error on %s", item.display, exc_info=True)
-            result = FileResult(item, "error", error=f"internal error ({type(exc).__name__}); please report it")
-        yield _with_seconds(result, time.perf_counter() - start)
+            dest = export_path(item.path, out_dir / item.subdir, None, taken)
+        except ValueError:  # no image extension: the format is known only after loading
+            dest = None
+        jobs.append((item, dest))
+    return jobs
 
 
-def _with_seconds(result: FileResult, seconds: float) -> FileResult:
-    from dataclasses import replace
+_worker: tuple[Scanner, Path | None, Style] | None = None
 
-    return replace(result, seconds=seconds)
+
+def _init_worker(scanner: Scanner, out_dir: Path | None, style: Style) -> None:
+    global _worker
+    import cv2
+
+    cv2.setNumThreads(1)
+    _worker = (scanner, out_dir, style)
+
+
+def _worker_job(item: InputFile, dest: Path | None) -> FileResult:
+    assert _worker is not None, "worker not initialised"
+    scanner, out_dir, style = _worker
+    return _run_job(scanner, item, dest, out_dir, style)
+
+
+def _run_job(
+    scanner: Scanner, item: InputFile, dest: Path | None, out_dir: Path | None, style: Style
+) -> FileResult:
+    start = time.perf_counter()
+    try:
+        result = _process_one(item, scanner, dest, out_dir, style)
+    except (ImageLoadError, ExportError) as exc:
+        result = FileResult(item, "error", error=str(exc))
+    except MemoryError:
+        result = FileResult(item, "error", error="not enough memory to process this image")
+    except Exception as exc:  # one bad file must never stop a batch
+        # The message of an unexpected error may quote internals; the type is enough for the user.
+        log.debug("unexpected error on %s", item.display, exc_info=True)
+        result = FileResult(item, "error", error=f"internal error ({type(exc).__name__}); please report it")
+    return replace(result, seconds=time.perf_counter() - start)
 
 
 def _process_one(
-    item: InputFile, scanner: Scanner, out_dir: Path | None, style: Style, taken: set[Path]
+    item: InputFile, scanner: Scanner, dest: Path | None, out_dir: Path | None, style: Style
 ) -> FileResult:
     image = load_image(item.path)
     scan = scanner.scan(image.pixels)
@@ -159,13 +228,12 @@ def _process_one(
     if out_dir is not None:
         t = time.perf_counter()
         clean = redact(image.pixels, regions, style)
-        fmt = output_format(image.format)
-        dest_dir = out_dir / item.subdir
-        dest_dir.mkdir(parents=True, exist_ok=True)
-        dest = export_path(item.path, dest_dir, fmt, taken)
-        taken.add(dest)
-        output = save_clean(clean, dest, fmt, source=item.path)
+        if dest is None:
+            dest = export_path(item.path, out_dir / item.subdir, output_format(image.format))
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        output = save_clean(clean, dest, format_for_suffix(dest.suffix), source=item.path)
         timings["export"] = time.perf_counter() - t
     return FileResult(
         item, "ok", width=width, height=height, regions=regions, output=output, timings=timings
     )
+

@@ -10,8 +10,8 @@ import argparse
 import logging
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from phiscrub import __version__
 
@@ -26,7 +26,9 @@ def _parser() -> argparse.ArgumentParser:
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="photo files or folders")
-    common.add_argument("--report", type=Path, metavar="FILE", help="write a JSON report (no PHI text in it)")
+    common.add_argument(
+        "--report", type=Path, metavar="FILE", help="write a JSON report (no PHI text in it)"
+    )
     common.add_argument(
         "--engine", choices=ENGINE_NAMES, default="rapidocr", help="OCR engine (default: %(default)s)"
     )
@@ -36,8 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--recursive", "-r", action="store_true", help="descend into subfolders")
     common.add_argument("--no-faces", action="store_true", help="do not look for faces")
     common.add_argument("--no-codes", action="store_true", help="do not look for barcodes and QR codes")
+    common.add_argument(
+        "--jobs", "-j", type=int, default=0, metavar="N",
+        help="photos processed at once, one process each (default: one per CPU core, up to 4)",
+    )
     common.add_argument("--quiet", "-q", action="store_true", help="no progress bar or per-file lines")
-    common.add_argument("--verbose", "-v", action="store_true", help="log what happens (never the text found)")
+    common.add_argument("--verbose", "-v", action="store_true", help="log progress (never the text found)")
 
     parser = argparse.ArgumentParser(
         prog="phiscrub", description="Find and cover protected health information in photos."
@@ -45,12 +51,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"phiscrub {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser(
-        "scan", parents=[common], help="find PHI and report it; writes no images",
+        "scan",
+        parents=[common],
+        help="find PHI and report it; writes no images",
         description="Find PHI in photos and report what was found. No image is written.",
     )
     redact = sub.add_parser(
-        "redact", parents=[common], help="cover PHI and export clean copies into --out",
-        description="Cover PHI and export clean, metadata-free copies into --out. Originals are never touched.",
+        "redact",
+        parents=[common],
+        help="cover PHI and export clean copies into --out",
+        description="Cover PHI and export clean, metadata-free copies into --out. "
+        "Originals are never touched.",
     )
     redact.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the clean copies")
     redact.add_argument(
@@ -76,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from tqdm import tqdm
 
-    from phiscrub.batch import collect_inputs, process
+    from phiscrub.batch import collect_inputs, default_workers, process
     from phiscrub.ocr import EngineUnavailable
     from phiscrub.redact import Style
     from phiscrub.report import build_report, image_entry, write_report
@@ -104,7 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     style = Style(getattr(args, "style", Style.SOLID.value))
     entries, failed, covered = [], 0, 0
     bar = tqdm(total=len(inputs), unit="photo", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
-    for result in process(inputs, scanner, out_dir=out_dir, style=style):
+    if args.jobs < 0:
+        parser.error("--jobs takes a positive number")
+    workers = args.jobs or default_workers()
+    for result in process(inputs, scanner, out_dir=out_dir, style=style, workers=workers):
         bar.update(1)
         entries.append(
             image_entry(

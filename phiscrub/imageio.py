@@ -331,6 +331,14 @@ def output_format(input_format: str) -> str:
     raise ValueError(f"unsupported image format: {input_format!r}")
 
 
+def format_for_suffix(suffix: str) -> str:
+    """The output format an export named with `suffix` is written in (".jpeg" -> "JPEG")."""
+    fmt = _SUFFIX_FORMAT.get(suffix.lower())
+    if fmt is None:
+        raise ValueError(f"not an image extension: {suffix!r}")
+    return output_format(fmt)
+
+
 def export_path(source: Path, out_dir: Path, fmt: str | None = None, taken: set[Path] | None = None) -> Path:
     """A destination in `out_dir` for the clean copy of `source`.
 

@@ -13,9 +13,9 @@ Glossary:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Iterable, Sequence
 
 
 class Kind(str, Enum):

@@ -18,6 +18,7 @@ from phiscrub.models import Finding, ScanResult
 log = logging.getLogger(__name__)
 
 DEFAULT_ENGINE = "rapidocr"
+_THREADED_ENGINES = ("rapidocr", "easyocr")
 
 
 class Scanner:
@@ -37,8 +38,12 @@ class Scanner:
         faces: Any = True,
         codes: Any = True,
         all_text: bool = False,
+        threads: int | None = None,
     ) -> None:
         self._engine_spec = engine
+        # CPU threads per model; None lets each engine decide. Batch workers set 1
+        # so that one process per core does not oversubscribe the machine.
+        self.threads = threads
         self._faces_spec = faces
         self._codes_spec = codes
         self.all_text = all_text
@@ -58,7 +63,10 @@ class Scanner:
             if isinstance(self._engine_spec, str):
                 from phiscrub.ocr import get_engine
 
-                self._engine = get_engine(self._engine_spec)
+                options = {}
+                if self.threads is not None and self._engine_spec in _THREADED_ENGINES:
+                    options["threads"] = self.threads
+                self._engine = get_engine(self._engine_spec, **options)
             else:
                 self._engine = self._engine_spec
         return self._engine
@@ -82,6 +90,20 @@ class Scanner:
             else:
                 self._codes = self._codes_spec
         return self._codes
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A Scanner travels to batch worker processes as its settings only; each
+        # process loads its own models on first use.
+        state = self.__dict__.copy()
+        state.update(_engine=None, _faces=None, _codes=None)
+        return state
+
+    def with_threads(self, threads: int | None) -> Scanner:
+        """A fresh, unloaded Scanner with the same settings and `threads` per model."""
+        clone = Scanner.__new__(Scanner)
+        clone.__dict__.update(self.__getstate__())
+        clone.threads = threads
+        return clone
 
     def warm_up(self) -> None:
         """Load every model now (e.g. in a worker before the first photo arrives)."""

@@ -12,7 +12,9 @@ from PIL import Image, ImageDraw, ImageFont
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-SHARED_DATA = Path(os.environ.get("PHISCRUB_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+SHARED_DATA = Path(
+    os.environ.get("PHISCRUB_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 
 
 def font(size: int) -> ImageFont.FreeTypeFont:
