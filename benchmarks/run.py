@@ -37,8 +37,12 @@ from benchmarks import datasets, score, synth
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "benchmarks" / "_work"
 
-SMOKE = {"synthetic": 3, "synthetic_mp": (2.0, 2.0), "icdar2015": 5, "faces_dlib": 3, "dicom_burnin": 5}
+SMOKE = {
+    "synthetic": 3, "synthetic_mp": (2.0, 2.0), "icdar2015": 5, "faces_dlib": 3, "dicom_burnin": 5,
+    "speed12": 2,
+}
 FULL = {
+    "speed12": 12,
     "synthetic": 40,
     "synthetic_mp": (6.0, 12.0),
     "icdar2015": None,
@@ -101,6 +105,56 @@ def worker(job_file: Path) -> None:
         "maxrss_children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
     }
     Path(job["out"]).write_text(json.dumps(out), encoding="utf-8")
+
+
+def throughput_worker(job_file: Path) -> None:
+    """Redact a folder the way `phiscrub redact --jobs N` does, timing each result."""
+    from phiscrub.batch import collect_inputs, process
+    from phiscrub.scan import Scanner
+
+    job = json.loads(job_file.read_text(encoding="utf-8"))
+    scanner = Scanner(engine=job["engine"])
+    inputs = collect_inputs([Path(p) for p in job["images"]])
+    done = []
+    with tempfile.TemporaryDirectory(prefix="phiscrub-bench-") as tmp:
+        t0 = time.perf_counter()
+        for result in process(inputs, scanner, out_dir=Path(tmp), workers=job["workers"]):
+            done.append((time.perf_counter() - t0, result.status))
+    out = {
+        "done": done,
+        "maxrss_children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    }
+    Path(job["out"]).write_text(json.dumps(out), encoding="utf-8")
+
+
+def run_throughput(images: list[Path], engine: str, workers: int, work: Path) -> dict:
+    """Wall time of a whole batch over `workers` processes, model loading included,
+    and the steady rate once every worker has its models loaded."""
+    job = {"images": [str(p) for p in images], "engine": engine, "workers": workers,
+           "out": str(work / f"throughput-{workers}.json")}
+    job_file = work / f"throughput-{workers}.job.json"
+    job_file.write_text(json.dumps(job), encoding="utf-8")
+    print(f"[throughput] {len(images)} photos over {workers} worker processes", flush=True)
+    t = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--throughput-worker", str(job_file)], cwd=REPO, check=True
+    )
+    wall = time.perf_counter() - t
+    raw = json.loads(Path(job["out"]).read_text(encoding="utf-8"))
+    stamps = [d[0] for d in raw["done"]]
+    # Steady state: from the first result of each worker to the last result.
+    steady = (stamps[-1] - stamps[workers - 1]) / (len(stamps) - workers) if len(stamps) > workers else None
+    out = {
+        "workers": workers,
+        "photos": len(stamps),
+        "errors": sum(d[1] != "ok" for d in raw["done"]),
+        "wall_seconds": wall,
+        "seconds_per_photo_overall": wall / len(stamps),
+        "seconds_per_photo_steady": steady,
+        "maxrss_worker_mb": raw["maxrss_children_kb"] / 1024,
+    }
+    print(f"[throughput] {out}", flush=True)
+    return out
 
 
 def run_set(name: str, samples: list[datasets.Sample], engine: str, all_text: bool, work: Path) -> dict:
@@ -302,6 +356,18 @@ def render_markdown(report: dict) -> str:
             f"| {s['seconds_first']:.2f} | {s['startup_seconds']:.1f} | {s['maxrss_self_mb']:.0f} MB "
             f"| {s['maxrss_children_mb']:.0f} MB |"
         )
+    t = report.get("throughput")
+    if t:
+        lines += [
+            "",
+            f"Batch throughput (`phiscrub redact --jobs {t['workers']}`, one process per core, "
+            f"{t['photos']} photos of 12 MP from the speed12 set): "
+            f"{t['seconds_per_photo_overall']:.2f} s per photo over the whole run including model loading "
+            f"({t['wall_seconds']:.1f} s wall), "
+            + (f"{t['seconds_per_photo_steady']:.2f} s per photo once the workers are warm, "
+               if t["seconds_per_photo_steady"] is not None else "")
+            + f"peak RSS per worker {t['maxrss_worker_mb']:.0f} MB, errors {t['errors']}.",
+        ]
     lines += [
         "",
         "## Sets",
@@ -309,6 +375,8 @@ def render_markdown(report: dict) -> str:
         "- **synthetic**: `benchmarks/synth.py`, seeded ward photos (wristbands with Code128, chart labels, "
         "handwritten whiteboards, light and dark EHR screens, signage, badges, room signs, real faces), "
         "rotated and in perspective, some turned 90°/180°, blurred, noisy, unevenly lit, JPEG q70–95.",
+        "- **speed12**: photos from the same generator at exactly 12 MP (seed + 1000), for timing; "
+        "scored like the synthetic set.",
         "- **icdar2015**: ICDAR 2015 incidental scene text (test images 1–250); every legible word is "
         "scored as kind `text`, `###` words are ignored. Measures how much real scene text "
         "the OCR stage finds.",
@@ -339,14 +407,20 @@ def main(argv: list[str] | None = None) -> int:
         help="scan ICDAR in all-text mode, scoring every legible word (default on)",
     )
     ap.add_argument(
-        "--sets", default="synthetic,icdar2015,faces_dlib,dicom_burnin", help="comma-separated sets to run"
+        "--sets",
+        default="speed12,synthetic,icdar2015,faces_dlib,dicom_burnin",
+        help="comma-separated sets to run",
     )
     ap.add_argument("--out", type=Path, default=None, help="markdown report (default docs/BENCHMARKS.md)")
     ap.add_argument("--run-dir", type=Path, default=None, help="per-set regions folder")
     ap.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--throughput-worker", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         worker(args.worker)
+        return 0
+    if args.throughput_worker:
+        throughput_worker(args.throughput_worker)
         return 0
 
     plan = SMOKE if args.smoke else FULL
@@ -357,7 +431,15 @@ def main(argv: list[str] | None = None) -> int:
     wanted = [s.strip() for s in args.sets.split(",") if s.strip()]
 
     sets = []
+    throughput = None
     for name in wanted:
+        if name == "speed12":
+            # Timing at exactly 12 MP on photos of their own (seed + 1000), scored too.
+            folder = synthetic_set(args.seed + 1000, plan["speed12"], (12.0, 12.0))
+            samples = datasets.load_synthetic(folder)
+            sets.append(run_set(name, samples, args.engine, False, run_dir))
+            throughput = run_throughput([s.image for s in samples], args.engine, 2, run_dir)
+            continue
         if name == "synthetic":
             samples = datasets.load_synthetic(synthetic_set(args.seed, n, plan["synthetic_mp"]))
             sets.append(run_set(name, samples, args.engine, False, run_dir))
@@ -388,6 +470,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "json_name": os.path.relpath(out_json, out_md.parent),
         "sets": sets,
+        "throughput": throughput,
     }
     out_md.parent.mkdir(parents=True, exist_ok=True)
     out_json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
