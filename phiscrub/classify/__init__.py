@@ -15,7 +15,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 
-from phiscrub.classify import address, dates, ids, names
+from phiscrub.classify import address, dates, ids, names, unknown
 from phiscrub.classify._spans import cover
 from phiscrub.classify._text import Hit, Text, WordRef, joined_text, line_text, value_line_after
 from phiscrub.classify.labels import ends_with_label
@@ -36,6 +36,7 @@ _PRIORITY = {
     Kind.NAME: 5,
     Kind.ADDRESS: 6,
     Kind.ID: 7,
+    Kind.TEXT: 8,
 }
 
 
@@ -51,8 +52,16 @@ def _texts(lines: Sequence[Line]) -> list[Text]:
 
 def _merge(matches: list[tuple[Hit, frozenset[WordRef]]]) -> list[tuple[Hit, frozenset[WordRef]]]:
     """Drop a match whose words another match already covers; bigger first, and
-    between equal ones the more specific kind, then the higher score, wins."""
-    matches.sort(key=lambda m: (-len(m[1]), _PRIORITY.get(m[0].kind, 9), -m[0].score))
+    between equal ones a pattern over an unknown word, then the more specific
+    kind, then the higher score, wins."""
+    matches.sort(
+        key=lambda m: (
+            -len(m[1]),
+            m[0].classifier == unknown.CLASSIFIER,
+            _PRIORITY.get(m[0].kind, 9),
+            -m[0].score,
+        )
+    )
     kept: list[tuple[Hit, frozenset[WordRef]]] = []
     for hit, refs in matches:
         if any(refs <= other for _, other in kept):
@@ -61,10 +70,18 @@ def _merge(matches: list[tuple[Hit, frozenset[WordRef]]]) -> list[tuple[Hit, fro
     return kept
 
 
-def classify(lines: Sequence[Line], engine: str = "ocr") -> list[Finding]:
-    """Findings for every piece of PHI the classifiers recognise in OCR `lines`
-    (reading order). Each finding covers whole words, label included when the
-    value had one, with one finding per OCR line an entity spans."""
+# A line whose words are mostly flagged is covered end to end: OCR splits a line
+# into words in proportion to characters, so word boxes inside it are only
+# approximate, and the words left between flagged ones are usually part of the
+# same value ("5, rue de Descamps").
+WHOLE_LINE_SHARE = 0.5
+# Padding along the line, in text heights, for a span inside a line and for the
+# ends of a line that is covered whole.
+SPAN_PAD_ALONG = 0.3
+LINE_PAD_ALONG = 0.5
+
+
+def _spans(lines: Sequence[Line]) -> dict[int, list[tuple[Hit, int, int]]]:
     matches = []
     for text in _texts(lines):
         for module in _CLASSIFIERS:
@@ -72,17 +89,77 @@ def classify(lines: Sequence[Line], engine: str = "ocr") -> list[Finding]:
                 refs = frozenset(text.span_refs(hit.start, hit.end))
                 if refs:
                     matches.append((hit, refs))
-    findings = []
+    for i, line in enumerate(lines):
+        if line.words:
+            text = line_text(line, i)
+            for hit in unknown.find(text):
+                matches.append((hit, frozenset(text.span_refs(hit.start, hit.end))))
+    by_line: dict[int, list[tuple[Hit, int, int]]] = defaultdict(list)
     for hit, refs in _merge(matches):
-        by_line: dict[int, list[int]] = defaultdict(list)
+        words: dict[int, list[int]] = defaultdict(list)
         for li, wi in refs:
-            by_line[li].append(wi)
-        for li in sorted(by_line):
-            first, last = min(by_line[li]), max(by_line[li])
-            polygon = cover([w.polygon for w in lines[li].words[first : last + 1]])
-            findings.append(
-                Finding(hit.kind, polygon, hit.score, f"{engine}+{hit.classifier}", hit.reason)
-            )
+            words[li].append(wi)
+        for li, wis in words.items():
+            by_line[li].append((hit, min(wis), max(wis)))
+    return by_line
+
+
+def _edge(word, side: int) -> tuple[float, float]:
+    """Middle of a word quad's left (side 0) or right (side 1) edge."""
+    pts = word.polygon.points if len(word.polygon.points) == 4 else word.polygon.box.to_polygon().points
+    a, b = (pts[0], pts[3]) if side == 0 else (pts[1], pts[2])
+    return ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+
+
+def _mid(p: tuple[float, float], q: tuple[float, float]) -> tuple[float, float]:
+    return ((p[0] + q[0]) / 2, (p[1] + q[1]) / 2)
+
+
+def _line_findings(line: Line, spans: list[tuple[Hit, int, int]], engine: str) -> list[Finding]:
+    """Findings for the flagged spans of one line. Neighbouring spans meet halfway
+    between their words; when most of the line is flagged, the spans tile the
+    whole line, from its first word to its last."""
+    words = line.words
+    flagged = set()
+    for _, a, b in spans:
+        flagged.update(range(a, b + 1))
+    total = sum(len(w.text) for w in words) or 1
+    share = sum(len(words[i].text) for i in flagged) / total
+    whole = share >= WHOLE_LINE_SHARE
+    spans = sorted(spans, key=lambda s: (s[1], s[2]))
+    findings = []
+    for k, (hit, a, b) in enumerate(spans):
+        reach = []
+        prev_end = max((s[2] for s in spans[:k]), default=None)
+        next_start = min((s[1] for s in spans[k + 1 :] if s[1] > b), default=None)
+        if prev_end is not None and prev_end < a and (whole or prev_end == a - 1):
+            reach.append(_mid(_edge(words[prev_end], 1), _edge(words[a], 0)))
+        elif whole and prev_end is None:
+            reach.append(_edge(words[0], 0))
+            reach += [line.polygon.points[0], line.polygon.points[-1]] if a == 0 else []
+        if next_start is not None and (whole or next_start == b + 1):
+            reach.append(_mid(_edge(words[b], 1), _edge(words[next_start], 0)))
+        elif whole and next_start is None and b >= max(s[2] for s in spans):
+            reach.append(_edge(words[-1], 1))
+        ends = (whole and (k == 0 or b == len(words) - 1)) or a == 0 or b == len(words) - 1
+        polygon = cover(
+            [w.polygon for w in words[a : b + 1]],
+            reach,
+            pad_along=LINE_PAD_ALONG if ends and whole else SPAN_PAD_ALONG,
+        )
+        reason = hit.reason + ("; line mostly flagged, covered whole" if whole else "")
+        findings.append(Finding(hit.kind, polygon, hit.score, f"{engine}+{hit.classifier}", reason))
+    return findings
+
+
+def classify(lines: Sequence[Line], engine: str = "ocr") -> list[Finding]:
+    """Findings for every piece of PHI the classifiers recognise in OCR `lines`
+    (reading order), and for every word not known to be safe. Each finding
+    covers whole words, label included when the value had one, with one finding
+    per OCR line an entity spans."""
+    findings = []
+    for li, spans in sorted(_spans(lines).items()):
+        findings += _line_findings(lines[li], spans, engine)
     logger.debug("classify: %d lines -> %d findings", len(lines), len(findings))
     return findings
 

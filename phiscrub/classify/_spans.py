@@ -18,11 +18,17 @@ def _quad(p: Polygon) -> tuple[tuple[float, float], ...]:
     return p.points if len(p.points) == 4 else p.box.to_polygon().points
 
 
-def cover(polygons: Sequence[Polygon]) -> Polygon:
+def cover(
+    polygons: Sequence[Polygon],
+    reach: Sequence[tuple[float, float]] = (),
+    pad_along: float = PAD_ALONG,
+) -> Polygon:
     """One padded quadrilateral (TL, TR, BR, BL) over consecutive word quads of one
     line. It is the smallest rectangle aligned with the line that holds every
     point of every word, so a word that sits off the first-to-last line (a
-    curved or perspective line) is still inside."""
+    curved or perspective line) is still inside. `reach` holds points the cover
+    must also reach along the line (not across it): a neighbour's midpoint, the
+    line's ends. `pad_along` is in text heights."""
     quads = [_quad(p) for p in polygons]
     (x0, y0), _, _, (x3, y3) = quads[0]
     _, (x1, y1), (x2, y2), _ = quads[-1]
@@ -39,9 +45,9 @@ def cover(polygons: Sequence[Polygon]) -> Polygon:
         vx, vy = -vx, -vy
     height = sum(math.hypot(q[3][0] - q[0][0], q[3][1] - q[0][1]) for q in quads) / len(quads)
     height = max(height, 1.0)
-    us = [x * ux + y * uy for q in quads for x, y in q]
+    us = [x * ux + y * uy for q in quads for x, y in q] + [x * ux + y * uy for x, y in reach]
     vs = [x * vx + y * vy for q in quads for x, y in q]
-    u_lo, u_hi = min(us) - PAD_ALONG * height, max(us) + PAD_ALONG * height
+    u_lo, u_hi = min(us) - pad_along * height, max(us) + pad_along * height
     v_lo, v_hi = min(vs) - PAD_ACROSS * height, max(vs) + PAD_ACROSS * height
 
     def point(u: float, v: float) -> tuple[float, float]:
