@@ -476,6 +476,10 @@ def main(argv: list[str] | None = None) -> int:
     out_json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     out_md.write_text(render_markdown(report), encoding="utf-8")
     print(f"wrote {out_md} and {out_json}")
+    failed = [s["set"] for s in sets if s["errors"]]
+    if failed:
+        print(f"errors in: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 
