@@ -92,7 +92,10 @@ def _spans(lines: Sequence[Line]) -> dict[int, list[tuple[Hit, int, int]]]:
     for i, line in enumerate(lines):
         if line.words:
             text = line_text(line, i)
-            for hit in unknown.find(text):
+            hits = unknown.find(text)
+            if unknown.poorly_read(line):
+                hits.append(unknown.line_hit(text))
+            for hit in hits:
                 matches.append((hit, frozenset(text.span_refs(hit.start, hit.end))))
     by_line: dict[int, list[tuple[Hit, int, int]]] = defaultdict(list)
     for hit, refs in _merge(matches):
@@ -125,7 +128,7 @@ def _line_findings(line: Line, spans: list[tuple[Hit, int, int]], engine: str) -
         flagged.update(range(a, b + 1))
     total = sum(len(w.text) for w in words) or 1
     share = sum(len(words[i].text) for i in flagged) / total
-    whole = share >= WHOLE_LINE_SHARE
+    whole = share >= WHOLE_LINE_SHARE or any(hit.kind == Kind.ADDRESS for hit, _, _ in spans)
     spans = sorted(spans, key=lambda s: (s[1], s[2]))
     findings = []
     for k, (hit, a, b) in enumerate(spans):

@@ -98,7 +98,8 @@ def _after_label(text: Text) -> list[tuple[int, int, str]]:
             k += 1
         if end > pos:
             value = text.norm[pos:end]
-            if sum(c.isdigit() for c in value) >= 2:
+            digits = sum(c.isdigit() for c in value)
+            if digits >= 2 or (digits == 1 and re.search(r"\d\s?[/\-.]|[/\-.]\s?\d", value)):
                 found.append((m.start(), end, "date label + partial date"))
     return found
 

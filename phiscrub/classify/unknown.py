@@ -29,8 +29,8 @@ from wordfreq import zipf_frequency
 
 from phiscrub.classify import labels as L
 from phiscrub.classify._lexicon import NameClass, census, fold, name_class
-from phiscrub.classify._text import Hit, Text
-from phiscrub.models import Kind
+from phiscrub.classify._text import Hit, Text, _frame
+from phiscrub.models import Kind, Line
 
 CLASSIFIER = "unknown"
 
@@ -190,10 +190,23 @@ def token_kind(token: str) -> Kind | None:
     letters = _LETTER_PIECE.findall(core)
     if digits > _MAX_SAFE_DIGITS:
         return Kind.ID
-    unsafe = [p for piece in letters for p in _camel_parts(piece) if not safe_word(p)]
+    unsafe = False
+    for piece in letters:
+        parts = _camel_parts(piece)
+        if len(parts) == 1:
+            unsafe |= not safe_word(piece)
+        else:  # glued by the OCR: each part must be a word on its own
+            unsafe |= not all(_glued_part_safe(p) for p in parts)
     if not unsafe:
         return None
     return Kind.ID if digits else Kind.NAME
+
+
+def _glued_part_safe(part: str) -> bool:
+    lower = part.lower()
+    if lower in _GLUE_SHORT or lower in _vocabulary():
+        return True
+    return len(lower) >= 4 and safe_word(part)
 
 
 def address_line(words: tuple[str, ...]) -> bool:
@@ -205,12 +218,32 @@ def address_line(words: tuple[str, ...]) -> bool:
     return has_number and has_street
 
 
+_NUMBERISH = re.compile(r"[\d+()\-./,:#]*\d[\d+()\-./,:#]*")
+
+
+def _number_runs(words: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Runs of neighbouring number words holding four digits or more between them
+    ("+1 587 740", "05 16 41"): a phone number or date the OCR broke up."""
+    runs, k = [], 0
+    while k < len(words):
+        m = k
+        while m < len(words) and _NUMBERISH.fullmatch(words[m]) and not _TIME.fullmatch(words[m]):
+            m += 1
+        if m - k >= 2 and sum(_digit_count(w) for w in words[k:m]) > _MAX_SAFE_DIGITS:
+            runs.append((k, m))
+        k = max(m, k + 1)
+    return runs
+
+
 def find(text: Text) -> list[Hit]:
     """One hit per word that is not safe (use on single OCR lines)."""
     hits = []
     is_address = address_line(text.words)
-    for i, word in enumerate(text.words):
-        kind = token_kind(word)
+    kinds = [token_kind(w) for w in text.words]
+    for a, b in _number_runs(text.words):
+        for i in range(a, b):
+            kinds[i] = kinds[i] or Kind.ID
+    for i, kind in enumerate(kinds):
         if kind is None:
             continue
         if is_address and kind in (Kind.NAME, Kind.ID):
@@ -258,3 +291,26 @@ def glued_words(word: str) -> bool:
                 if best[i] is None or best[j] + 1 < best[i]:
                     best[i] = best[j] + 1
     return best[n] is not None and best[n] >= 2
+
+
+# A line's text against its size: printed text runs at about 1.5-2.5 characters
+# per text height. Far fewer means the OCR lost most of what is there (a box
+# round a whole address read as "3"); a low score means it may have misread it.
+_MIN_CHARS_PER_HEIGHT = 0.7
+_MIN_LINE_SCORE = 0.6
+
+
+def poorly_read(line: Line) -> bool:
+    """True when the OCR cannot have read a line's text: what is there is unknown."""
+    (ux, uy), _, height = _frame(line.polygon)
+    us = [x * ux + y * uy for x, y in line.polygon.points]
+    length = max(us) - min(us)
+    chars = len(line.text.replace(" ", ""))
+    if length <= 0:
+        return False
+    return chars / (length / height) < _MIN_CHARS_PER_HEIGHT or line.score < _MIN_LINE_SCORE
+
+
+def line_hit(text: Text) -> Hit:
+    """One hit over a whole poorly read line."""
+    return Hit(Kind.TEXT, 0, len(text.text), 0.4, CLASSIFIER, "line read poorly, text unknown")
