@@ -114,21 +114,19 @@ def _edge(word, side: int) -> tuple[float, float]:
     return ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
 
 
-def _mid(p: tuple[float, float], q: tuple[float, float]) -> tuple[float, float]:
-    return ((p[0] + q[0]) / 2, (p[1] + q[1]) / 2)
-
-
 def _line_findings(line: Line, spans: list[tuple[Hit, int, int]], engine: str) -> list[Finding]:
-    """Findings for the flagged spans of one line. Neighbouring spans meet halfway
-    between their words; when most of the line is flagged, the spans tile the
-    whole line, from its first word to its last."""
+    """Findings for the flagged spans of one line. Neighbouring spans reach into
+    each other's first word; when most of the line is flagged, or it reads as an
+    address, the spans tile the whole line, from its first word to its last (the
+    words left between them go to both neighbours)."""
     words = line.words
     flagged = set()
     for _, a, b in spans:
         flagged.update(range(a, b + 1))
     total = sum(len(w.text) for w in words) or 1
     share = sum(len(words[i].text) for i in flagged) / total
-    whole = share >= WHOLE_LINE_SHARE or any(hit.kind == Kind.ADDRESS for hit, _, _ in spans)
+    address = unknown.address_line(tuple(w.text for w in words))
+    whole = share >= WHOLE_LINE_SHARE or address or any(hit.kind == Kind.ADDRESS for hit, _, _ in spans)
     spans = sorted(spans, key=lambda s: (s[1], s[2]))
     findings = []
     for k, (hit, a, b) in enumerate(spans):
@@ -136,12 +134,12 @@ def _line_findings(line: Line, spans: list[tuple[Hit, int, int]], engine: str) -
         prev_end = max((s[2] for s in spans[:k]), default=None)
         next_start = min((s[1] for s in spans[k + 1 :] if s[1] > b), default=None)
         if prev_end is not None and prev_end < a and (whole or prev_end == a - 1):
-            reach.append(_mid(_edge(words[prev_end], 1), _edge(words[a], 0)))
+            reach.append(_edge(words[prev_end], 1))
         elif whole and prev_end is None:
             reach.append(_edge(words[0], 0))
             reach += [line.polygon.points[0], line.polygon.points[-1]] if a == 0 else []
         if next_start is not None and (whole or next_start == b + 1):
-            reach.append(_mid(_edge(words[b], 1), _edge(words[next_start], 0)))
+            reach.append(_edge(words[next_start], 0))
         elif whole and next_start is None and b >= max(s[2] for s in spans):
             reach.append(_edge(words[-1], 1))
         ends = (whole and (k == 0 or b == len(words) - 1)) or a == 0 or b == len(words) - 1
@@ -150,8 +148,11 @@ def _line_findings(line: Line, spans: list[tuple[Hit, int, int]], engine: str) -
             reach,
             pad_along=LINE_PAD_ALONG if ends and whole else SPAN_PAD_ALONG,
         )
-        reason = hit.reason + ("; line mostly flagged, covered whole" if whole else "")
-        findings.append(Finding(hit.kind, polygon, hit.score, f"{engine}+{hit.classifier}", reason))
+        kind, reason = hit.kind, hit.reason
+        if address and kind in (Kind.NAME, Kind.ID, Kind.TEXT):
+            kind, reason = Kind.ADDRESS, reason + "; on an address line"
+        reason += "; line mostly flagged, covered whole" if whole else ""
+        findings.append(Finding(kind, polygon, hit.score, f"{engine}+{hit.classifier}", reason))
     return findings
 
 

@@ -206,7 +206,13 @@ def _glued_part_safe(part: str) -> bool:
     lower = part.lower()
     if lower in _GLUE_SHORT or lower in _vocabulary():
         return True
+    if len(lower) == 3:  # "One", "New", "Day"; not "Ene", "Wei"
+        return zipf_frequency(lower, "en") >= _GLUE_ZIPF and safe_word(part)
     return len(lower) >= 4 and safe_word(part)
+
+
+# ", 556 76 Hodkovice", ", 72-812 Gdynia", ", 15225 Sainte Olivie", ", 84771 Pages"
+_POSTCODE_AFTER_COMMA = re.compile(r",\s*(?:\d{2,3}[\s\-]\d{2,3}|\d{4,6})\s+[^\W\d_]{3}")
 
 
 def address_line(words: tuple[str, ...]) -> bool:
@@ -215,7 +221,7 @@ def address_line(words: tuple[str, ...]) -> bool:
     pieces = [p.lower() for w in words for p in _PIECE.findall(w)]
     has_number = any(p.isdigit() for p in pieces)
     has_street = any(p in STREET_WORDS for p in pieces)
-    return has_number and has_street
+    return (has_number and has_street) or bool(_POSTCODE_AFTER_COMMA.search(" ".join(words)))
 
 
 _NUMBERISH = re.compile(r"[\d+()\-./,:#]*\d[\d+()\-./,:#]*")

@@ -1,0 +1,141 @@
+"""Default deny: words not known to be safe are covered, whole lines when mostly flagged."""
+
+import pytest
+
+from phiscrub.classify import classify
+from phiscrub.classify.unknown import glued_words, poorly_read, token_kind
+from phiscrub.models import Kind, Line, Polygon, Word
+
+from .conftest import HEIGHT, covered_words, make_line, make_lines
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "87.cheminPaulLevy.02988JacquetVille",
+        "ALEXANDREAntoinetteOB:",
+        "CHRUSZCZTOBIASZ",
+        "LorinEne",
+        "erWeiB",
+        "1/28/55MRN：MR558433Allergies:",
+        "Oluwaseun",
+        "Szymanowskiego",
+    ],
+)
+def test_glued_rare_and_code_tokens_are_flagged(token):
+    assert token_kind(token) is not None
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "Welcometoyourroom",
+        "YOURHANDS",
+        "NursesStation",
+        "ClinicOne-Unit5North-Patient",
+        "Don't",
+        "12",
+        "4B",
+        "7:00",
+        "9am",
+        "3rd",
+        "—",
+        "Extingusher",  # one OCR slip from a signage word
+        "Nephrology",
+        "Mark",  # a census name, but this common in English it needs context
+    ],
+)
+def test_safe_tokens_are_left(token):
+    assert token_kind(token) is None
+
+
+def test_glued_common_words_are_words_but_glued_names_are_not():
+    assert glued_words("Authorizedpersonnelonly")
+    assert not glued_words("Descamps")
+    assert not glued_words("Newman")  # a surname, whatever its parts
+
+
+@pytest.mark.parametrize(
+    "token, kind",
+    [("MR558433", Kind.ID), ("Kowalczyk", Kind.NAME), ("jo@x.org", Kind.EMAIL), ("www.abc.org/x", Kind.URL)],
+)
+def test_kind_comes_from_the_shape(token, kind):
+    assert token_kind(token) == kind
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Viaduto Manuela Andrade, 86",
+        "5, rue de Descamps, 15225 Sainte Olivie",
+        "Prolongación Sur Santana 738 Edif. 104",
+        "48, Bali Road, Siwan-203009",
+        "ulica Szymanowskiego 32/95, 72-812 Gdynia",
+        "Olympijská 96, 556 76 Hodkovice nad Mohelkou",
+    ],
+)
+def test_international_address_line_is_covered_whole(line):
+    lines = make_lines(line)
+    findings = classify(lines)
+    assert covered_words(findings, lines) == line.split()
+    assert Kind.ADDRESS in {f.kind for f in findings}
+
+
+def test_glued_name_line_is_covered_whole():
+    lines = make_lines("ALEXANDREAntoinetteOB: 1/28/55MRN：MR558433Allergies: PCN")
+    assert covered_words(classify(lines), lines) == lines[0].text.split()
+
+
+def test_mostly_flagged_line_is_covered_end_to_end_with_padding():
+    line = make_line("Kowalczyk Wiśniewska de Oliveira")
+    findings = classify([line])
+    assert covered_words(findings, [line]) == line.text.split()
+    box = line.polygon.box
+    assert min(f.box.x for f in findings) <= box.x - 0.4 * HEIGHT
+    assert max(f.box.x2 for f in findings) >= box.x2 + 0.4 * HEIGHT
+
+
+def test_neighbouring_flagged_words_of_different_kinds_meet_without_a_gap():
+    line = make_line("Kowalczyk MR558433")
+    findings = classify([line])
+    assert len(findings) == 2
+    (a, b) = sorted(findings, key=lambda f: f.box.x)
+    assert a.box.x2 >= b.box.x
+
+
+def test_a_lone_unknown_word_in_a_long_neutral_line_is_covered_alone():
+    lines = make_lines("Please remember to wash your hands Kowalczyk")
+    assert covered_words(classify(lines), lines) == ["Kowalczyk"]
+
+
+def test_broken_phone_number_is_covered():
+    lines = make_lines("Call +1 587 740 6376 today")
+    assert covered_words(classify(lines), lines)[:5] == ["Call", "+1", "587", "740", "6376"]
+
+
+def test_short_numbers_alone_stay():
+    assert classify(make_lines("Room 12 Bed 4")) == []
+
+
+def _line(text: str, length: float, score: float = 0.9) -> Line:
+    quad = Polygon(((0.0, 0.0), (length, 0.0), (length, HEIGHT), (0.0, HEIGHT)))
+    return Line((Word(text, quad, score, "test"),), quad, score, "test")
+
+
+def test_line_whose_box_is_far_too_long_for_its_text_is_covered_whole():
+    line = _line("3", 40 * HEIGHT)  # a whole address box read as one character
+    assert poorly_read(line)
+    (finding,) = classify([line])
+    assert finding.kind == Kind.TEXT and finding.box.w >= line.polygon.box.w
+    assert "poorly" in finding.reason
+
+
+def test_well_read_and_confident_line_is_not_poorly_read():
+    assert not poorly_read(make_line("Welcome to your room"))
+    assert poorly_read(_line("Welcome", 7 * 0.6 * HEIGHT, score=0.3))
+
+
+def test_reasons_of_unknown_words_hold_no_text():
+    lines = make_lines("Kowalczyk MR558433", "5, rue de Descamps, 15225 Sainte Olivie")
+    for f in classify(lines):
+        assert not any(w.lower() in f.reason.lower() for w in ("kowalczyk", "descamps", "558433", "rue"))
