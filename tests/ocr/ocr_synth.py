@@ -168,3 +168,25 @@ def found(lines: list[Line], drawn: DrawnWord, min_cover: float = 0.85) -> bool:
 
 def missed(lines: list[Line], drawn: list[DrawnWord], min_cover: float = 0.85) -> list[str]:
     return [d.text for d in drawn if not found(lines, d, min_cover)]
+
+
+# An EHR patient list: small, dense rows of names, dates, MRNs and phones.
+TABLE_ROWS = [
+    "Name              DOB         MRN        Phone",
+    "Cabezas, Teobaldo  02/01/1934  MR399721  633-943-0475",
+    "Meucci, Pina       06/19/2012  97125183  324-960-5450",
+    "Paredes, Encarna   07/24/2000  41410118  715-432-0201",
+    "Soylu, Beyda       05/19/2012  99388685  410-555-6981",
+    "Pascal, Emile      01/07/1994  03754738  851-381-9023",
+    "Okafor, Chidi      11/30/1987  55120934  202-555-0147",
+    "Lindqvist, Maja    08/15/1979  66231450  617-555-0199",
+]
+
+
+def table_photo(
+    angle: float = 0.0, size: int = 22, width: int = 4032, height: int = 3024
+) -> tuple[np.ndarray, list[DrawnWord]]:
+    """TABLE_ROWS in `size`-px type on a photo, turned by `angle` degrees."""
+    img = background(width, height, seed=3)
+    card, words = make_card(TABLE_ROWS, size)
+    return img, place(img, card, words, (width / 2, height / 2), angle)
