@@ -15,7 +15,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 
-from phiscrub.classify import address, dates, ids, names, unknown
+from phiscrub.classify import address, dates, ids, names, tables, unknown
 from phiscrub.classify._spans import cover
 from phiscrub.classify._text import Hit, Text, WordRef, joined_text, line_text, value_line_after
 from phiscrub.classify.labels import ends_with_label
@@ -77,8 +77,8 @@ def _merge(matches: list[tuple[Hit, frozenset[WordRef]]]) -> list[tuple[Hit, fro
 WHOLE_LINE_SHARE = 0.5
 # Padding along the line, in text heights, for a span inside a line and for the
 # ends of a line that is covered whole.
-SPAN_PAD_ALONG = 0.3
-LINE_PAD_ALONG = 0.5
+SPAN_PAD_ALONG = 0.5
+LINE_PAD_ALONG = 0.8
 
 
 def _spans(lines: Sequence[Line]) -> dict[int, list[tuple[Hit, int, int]]]:
@@ -107,6 +107,24 @@ def _spans(lines: Sequence[Line]) -> dict[int, list[tuple[Hit, int, int]]]:
     return by_line
 
 
+def _context(lines: Sequence[Line], by_line: dict[int, list[tuple[Hit, int, int]]]) -> dict[int, Hit]:
+    """Whole lines to cover because of where they are: in a table column under a
+    header, or on the line after an address."""
+    context = tables.column_values(lines)
+    address_lines = {
+        li
+        for li, spans in by_line.items()
+        if any(h.kind == Kind.ADDRESS for h, _, _ in spans)
+        or unknown.address_line(tuple(w.text for w in lines[li].words))
+    }
+    for li, found in tables.address_continuations(lines, address_lines).items():
+        context.setdefault(li, found)
+    return {
+        li: Hit(kind, 0, len(lines[li].text), 0.6, tables.CLASSIFIER, reason)
+        for li, (kind, reason) in context.items()
+    }
+
+
 def _edge(word, side: int) -> tuple[float, float]:
     """Middle of a word quad's left (side 0) or right (side 1) edge."""
     pts = word.polygon.points if len(word.polygon.points) == 4 else word.polygon.box.to_polygon().points
@@ -114,7 +132,9 @@ def _edge(word, side: int) -> tuple[float, float]:
     return ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
 
 
-def _line_findings(line: Line, spans: list[tuple[Hit, int, int]], engine: str) -> list[Finding]:
+def _line_findings(
+    line: Line, spans: list[tuple[Hit, int, int]], engine: str, context: Hit | None = None
+) -> list[Finding]:
     """Findings for the flagged spans of one line. Neighbouring spans reach into
     each other's first word; when most of the line is flagged, or it reads as an
     address, the spans tile the whole line, from its first word to its last (the
@@ -126,7 +146,10 @@ def _line_findings(line: Line, spans: list[tuple[Hit, int, int]], engine: str) -
     total = sum(len(w.text) for w in words) or 1
     share = sum(len(words[i].text) for i in flagged) / total
     address = unknown.address_line(tuple(w.text for w in words))
-    whole = share >= WHOLE_LINE_SHARE or address or any(hit.kind == Kind.ADDRESS for hit, _, _ in spans)
+    whole = (
+        context is not None
+        or share >= WHOLE_LINE_SHARE or address or any(hit.kind == Kind.ADDRESS for hit, _, _ in spans)
+    )
     spans = sorted(spans, key=lambda s: (s[1], s[2]))
     findings = []
     for k, (hit, a, b) in enumerate(spans):
@@ -151,6 +174,11 @@ def _line_findings(line: Line, spans: list[tuple[Hit, int, int]], engine: str) -
         kind, reason = hit.kind, hit.reason
         if address and kind in (Kind.NAME, Kind.ID, Kind.TEXT):
             kind, reason = Kind.ADDRESS, reason + "; on an address line"
+        elif context is not None and context is not hit and (
+            hit.classifier == unknown.CLASSIFIER
+            or (context.kind == Kind.ADDRESS and hit.classifier == names.CLASSIFIER)
+        ):
+            kind, reason = context.kind, reason + "; " + context.reason
         reason += "; line mostly flagged, covered whole" if whole else ""
         findings.append(Finding(kind, polygon, hit.score, f"{engine}+{hit.classifier}", reason))
     return findings
@@ -161,9 +189,14 @@ def classify(lines: Sequence[Line], engine: str = "ocr") -> list[Finding]:
     (reading order), and for every word not known to be safe. Each finding
     covers whole words, label included when the value had one, with one finding
     per OCR line an entity spans."""
+    by_line = _spans(lines)
+    context = _context(lines, by_line)
     findings = []
-    for li, spans in sorted(_spans(lines).items()):
-        findings += _line_findings(lines[li], spans, engine)
+    for li in sorted(set(by_line) | set(context)):
+        spans = by_line.get(li, [])
+        if li in context and not spans:
+            spans = [(context[li], 0, len(lines[li].words) - 1)]
+        findings += _line_findings(lines[li], spans, engine, context.get(li))
     logger.debug("classify: %d lines -> %d findings", len(lines), len(findings))
     return findings
 

@@ -139,3 +139,48 @@ def test_reasons_of_unknown_words_hold_no_text():
     lines = make_lines("Kowalczyk MR558433", "5, rue de Descamps, 15225 Sainte Olivie")
     for f in classify(lines):
         assert not any(w.lower() in f.reason.lower() for w in ("kowalczyk", "descamps", "558433", "rue"))
+
+
+def _table(angle: float = 0.0) -> list[Line]:
+    """An EHR list: a header row, two rows of cells, each cell its own OCR line."""
+    from .conftest import LINE_GAP
+
+    columns = [("Name", 100.0), ("Phone", 500.0), ("Address", 800.0)]
+    rows = [
+        ["Will Young", "555 0100", "73 Carr Island"],
+        ["Hope White", "555 0199", "Main Street"],
+    ]
+    lines = [make_line(h, x=x, y=100.0, angle=angle) for h, x in columns]
+    for r, cells in enumerate(rows, start=1):
+        for (_, x), cell in zip(columns, cells, strict=True):
+            lines.append(make_line(cell, x=x, y=100.0 + r * LINE_GAP, angle=angle))
+    return lines
+
+
+@pytest.mark.parametrize("angle", [0, 15, 180])
+def test_cells_under_a_table_header_take_its_kind(angle):
+    lines = _table(angle)
+    findings = classify(lines)
+    names = covered_words(findings, lines, Kind.NAME)
+    assert all(w in names for w in ["Will", "Young", "Hope", "White"]), names
+    addresses = covered_words(findings, lines, Kind.ADDRESS)
+    assert all(w in addresses for w in ["73", "Carr", "Island", "Main", "Street"]), addresses
+    # (the header cells go with their first value, as any label does)
+
+
+def test_a_lone_header_word_far_above_text_does_not_reach_it():
+    from .conftest import LINE_GAP
+
+    lines = [make_line("Name", y=100.0), make_line("Will Young", y=100.0 + 6 * LINE_GAP)]
+    assert classify(lines) == []
+
+
+def test_address_continues_on_the_next_line():
+    lines = make_lines("Address: 73 Carr Island", "Rose Valley")
+    expected = ["Address:", "73", "Carr", "Island", "Rose", "Valley"]
+    assert covered_words(classify(lines), lines, Kind.ADDRESS) == expected
+
+
+def test_line_after_an_address_that_has_its_own_label_is_not_taken_as_address():
+    lines = make_lines("Address: 73 Carr Island", "Room: 12")
+    assert "Room:" not in covered_words(classify(lines), lines, Kind.ADDRESS)
