@@ -1,0 +1,76 @@
+"""Fixtures for the app's tests: a real window with its settings in tmp_path,
+one warmed-up Scanner shared by the whole session (models load once, ~5 s), and
+photos the tests draw themselves."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("QT_QPA_PLATFORM_PLUGIN_PATH", None)  # opencv-python may point it at its own plugins
+
+from tests.conftest import draw_card  # noqa: E402
+
+CARD_LINES = ["SMITH, JOHN A", "DOB: 03/14/1962", "MRN: 00482913"]
+SCAN_TIMEOUT_MS = 60_000  # the first scan of the session loads the models
+
+
+@pytest.fixture(scope="session")
+def scanner():
+    from phiscrub.scan import Scanner
+
+    return Scanner()
+
+
+@pytest.fixture
+def card_photo(tmp_path: Path) -> Path:
+    path = tmp_path / "photos" / "card.jpg"
+    path.parent.mkdir()
+    Image.fromarray(draw_card(CARD_LINES)).save(path, quality=95)
+    return path
+
+
+@pytest.fixture
+def blank_photo(tmp_path: Path) -> Path:
+    path = tmp_path / "photos" / "wall.png"
+    path.parent.mkdir(exist_ok=True)
+    Image.fromarray(np.full((480, 640, 3), (120, 128, 135), np.uint8)).save(path)
+    return path
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path: Path, scanner):
+    """Build MainWindows whose QSettings and preferences live in tmp_path."""
+    from PySide6.QtCore import QSettings
+
+    from phiscrub.ui.main_window import MainWindow
+
+    windows = []
+
+    def make(scanner_override=None, **kwargs):
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(
+            scanner=scanner_override or scanner,
+            settings=settings,
+            prefs_path=tmp_path / "config" / "preferences.toml",
+            **kwargs,
+        )
+        window.confirm_close = False
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.workers.wait(60_000)
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()
