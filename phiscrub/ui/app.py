@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.paths:
         QTimer.singleShot(0, lambda: window.open_paths(args.paths))
     code = app.exec()
-    window.workers.wait(10_000)
+    window.workers.shutdown(30_000)
     return code
 
 

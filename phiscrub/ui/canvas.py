@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
@@ -338,7 +339,8 @@ class PhotoView(QGraphicsView):
         return list(self._items)
 
     def selected_indices(self) -> list[int]:
-        return sorted(i.index for i in self._items if i.isSelected())
+        # isValid: the scene deletes its items first when the window is torn down.
+        return sorted(i.index for i in self._items if shiboken6.isValid(i) and i.isSelected())
 
     def select_indices(self, indices: Iterable[int]) -> None:
         wanted = set(indices)

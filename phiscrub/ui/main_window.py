@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self.doc: PhotoDocument | None = None
         self.redaction_style = self.prefs.redaction_style
         self.confirm_close = True
+        self.closing = False
         self._render_generation = 0
         self._after_ready = False
         self._opened_at: dict[Path, float] = {}
@@ -520,6 +522,8 @@ class MainWindow(QMainWindow):
             self.view.set_photo(pixmap_from_array(loaded.pixels), *doc.size)
             self._first_pixels_shown(doc)
         self.photo_loaded.emit(doc)
+        if self.closing:
+            return
         self._run(
             doc,
             scan_photo,
@@ -651,6 +655,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name}[*] — phiscrub" if name else "phiscrub[*]")
 
     def _sync_list_selection(self) -> None:
+        if not shiboken6.isValid(self.region_list):  # the window is being torn down
+            return
         self.region_list.select_indices(self.view.selected_indices())
         self._update_actions()
 
@@ -815,6 +821,7 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Discard:
                 event.ignore()
                 return
+        self.closing = True  # results still arriving start no new work
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.sync()

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 
 from phiscrub.imageio import (
     ExportError,
@@ -117,6 +117,15 @@ class Workers(QObject):
 
     def wait(self, msecs: int = 60_000) -> bool:
         return self.pool.waitForDone(msecs) and self.scan_pool.waitForDone(msecs)
+
+    def shutdown(self, msecs: int = 60_000) -> None:
+        """Drop queued jobs, wait for running ones and deliver their last signals,
+        so no pool thread outlives the window (or the interpreter)."""
+        self.pool.clear()
+        self.scan_pool.clear()
+        self.wait(msecs)
+        QCoreApplication.sendPostedEvents(self)
+        self._running.clear()
 
 
 # ------------------------------------------------------------------ job functions

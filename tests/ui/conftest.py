@@ -68,7 +68,8 @@ def make_window(qtbot, tmp_path: Path, scanner):
 
     yield make
     for window in windows:
-        window.workers.wait(60_000)
+        window.close()
+        window.workers.shutdown()
 
 
 @pytest.fixture

@@ -252,3 +252,56 @@ def test_big_photo_appears_within_a_third_of_a_second(qtbot, make_window, tmp_pa
     qtbot.waitUntil(lambda: window.doc.state is State.READY, timeout=SCAN_TIMEOUT_MS)
     assert window.doc.size == (4000, 3000)
     assert window.view.scene().sceneRect().width() == 4000
+
+
+def test_dropping_a_photo_opens_it(qtbot, window, card_photo):
+    from PySide6.QtCore import QMimeData, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(card_photo))])
+    event = QDropEvent(
+        QPointF(50, 50),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    with qtbot.waitSignal(window.scan_finished, timeout=SCAN_TIMEOUT_MS):
+        window.dropEvent(event)
+    assert window.doc.path == card_photo.resolve()
+
+
+def test_list_and_photo_selection_follow_each_other(qtbot, window, card_photo):
+    doc = open_and_scan(qtbot, window, card_photo)
+    assert len(doc.regions) >= 2
+    window.region_list.item(1).setSelected(True)
+    assert window.view.selected_indices() == [1]
+    window.view.select_indices([0])
+    assert window.region_list.selected_indices() == [0]
+    assert window.act_toggle.isEnabled() and window.act_delete.isEnabled()
+
+
+def test_sideways_photo_preview_and_pixels_are_upright(qtbot, make_window, tmp_path):
+    """A big photo stored sideways (EXIF orientation 6) shows upright from the first preview on."""
+    from phiscrub.imageio import load_image
+    from phiscrub.scan import Scanner
+    from phiscrub.ui.workers import quick_preview
+
+    stored = np.zeros((2000, 3000, 3), np.uint8)
+    stored[:, :1500] = (255, 0, 0)  # left half red as stored; rotated 90° clockwise it becomes the top
+    path = tmp_path / "sideways.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(stored).save(path, exif=exif.tobytes())
+    preview = quick_preview(path)
+    upright = load_image(path).pixels
+    assert (preview.full_width, preview.full_height) == (upright.shape[1], upright.shape[0]) == (2000, 3000)
+    assert preview.pixels.shape[0] > preview.pixels.shape[1]
+    assert preview.pixels[10, preview.pixels.shape[1] // 2, 0] > 200  # top is red, as in the core's pixels
+    assert upright[10, 1000, 0] > 200
+
+    window = make_window(scanner_override=Scanner(engine=None, faces=False, codes=False))
+    with qtbot.waitSignal(window.photo_shown, timeout=5_000):
+        window.open_paths([path])
+    assert window.view.scene().sceneRect().size().toTuple() == (2000, 3000)
