@@ -8,6 +8,9 @@ it spends most of its time detecting on a larger image than it needs. Here:
    stretched to the network's multiple of 32, normalised in float32; when
    most lines found run up or down (a photo turned 90 degrees), detection
    runs again on the copy turned a quarter turn and the two box sets merge;
+   areas of the copy dense with sharp edges but holding no box (print too
+   small for the copy, such as an EHR table across the room) are detected
+   again at full resolution or up to twice it, within a pixel budget;
 2. each detected quadrilateral is scaled back to full resolution and cropped
    from the *full-resolution* photo, so recognition sees every pixel;
 3. tall crops are turned 90° and the 0/180° classifier (plus a second
@@ -65,6 +68,14 @@ _REC_BATCH = 8
 # at most this many per photo (largest first) to bound the cost on clutter.
 _MIN_WEAK_SIDE = 24
 _MAX_WEAK_BOXES = 8
+# Areas of the detector copy dense with sharp edges but holding no box are
+# detected again at up to _ZOOM_MAX times full resolution, enlarged so that
+# together they hold about _ZOOM_PIXELS pixels; at most _ZOOM_AREAS of them
+# per photo (largest first).
+_ZOOM_MAX = 2.0
+_ZOOM_PIXELS = 1_000_000
+_ZOOM_AREAS = 6
+_EDGE_CELL = 16  # detector-copy pixels over which edge density is measured
 # Detect a second time on the copy turned 90 degrees when at least this share
 # of the text (by line length) runs up or down. On the synthetic benchmark
 # (seed 0) upright and 180-degree photos had no such lines at all; photos
@@ -84,6 +95,8 @@ class RapidOcrEngine:
     - box_thresh: detector confidence needed to keep a text box (stock 0.5).
     - recheck_score: lines read with less confidence than this are also read
       upside down, and the better reading wins.
+    - zoom: detect busy areas without boxes again at a larger scale (see
+      _busy_areas); costs recognition time in proportion to the text it finds.
     - threads: onnxruntime intra-op threads (default: up to 4 of the CPUs).
     """
 
@@ -97,6 +110,7 @@ class RapidOcrEngine:
         box_thresh: float = 0.4,
         unclip_ratio: float = 1.6,
         recheck_score: float = 0.85,
+        zoom: bool = True,
         threads: int | None = None,
     ) -> None:
         try:
@@ -112,6 +126,7 @@ class RapidOcrEngine:
         self.text_score = float(text_score)
         self.recheck_score = float(recheck_score)
         self.box_thresh = float(box_thresh)
+        self.zoom = bool(zoom)
         if threads is None:
             threads = max(1, min(4, os.cpu_count() or 1))
 
@@ -163,6 +178,17 @@ class RapidOcrEngine:
             quads2, weak2 = self._det_boxes(small, scale, image.shape[:2], turn=1)
             quads = _merge_turned(quads, quads2)
             weak = sorted(weak + weak2, key=lambda q: -cv2.contourArea(q.astype(np.float32)))
+        if self.zoom:
+            # Print too small for the detector copy (an EHR table across the
+            # room) leaves dense edges and no box: detect those areas again
+            # at full resolution or more.
+            rects = _busy_areas(small, quads + weak, scale)
+            total = sum(w * h for _x, _y, w, h in rects)
+            zoom = min(_ZOOM_MAX, math.sqrt(_ZOOM_PIXELS / max(total, 1)))
+            for rect in rects if zoom > 1.5 * scale else ():
+                for q in self._detect_zoomed(image, rect, zoom, turn=1 if turned else 0):
+                    if _covered(q, quads) < 0.5:
+                        quads.append(q)
         t1 = time.perf_counter()
         results, orders = self._read_quads(image, quads)
         t2 = time.perf_counter()
@@ -243,6 +269,17 @@ class RapidOcrEngine:
                 weak.append(quad)
         weak.sort(key=lambda q: -cv2.contourArea(q.astype(np.float32)))
         return strong, weak
+
+    def _detect_zoomed(
+        self, image: np.ndarray, rect: tuple[int, int, int, int], zoom: float, turn: int = 0
+    ) -> list[np.ndarray]:
+        """Detect inside `rect` (x, y, w, h in full-image pixels) enlarged `zoom` times."""
+        x, y, w, h = rect
+        patch = image[y : y + h, x : x + w]
+        interp = cv2.INTER_CUBIC if zoom > 1 else cv2.INTER_AREA
+        big = cv2.resize(patch, None, fx=zoom, fy=zoom, interpolation=interp)[..., ::-1]
+        quads, _ = self._det_boxes(big, zoom, (h, w), turn=turn)
+        return [q + (x, y) for q in quads]
 
     def _redetect(self, image: np.ndarray, quad: np.ndarray) -> list[np.ndarray]:
         """Detect again inside `quad`, at full resolution and turned level.
@@ -532,6 +569,34 @@ def _merge_turned(level: list[np.ndarray], turned: list[np.ndarray]) -> list[np.
         if _covered(q, kept) < 0.5:
             kept.append(q)
     return kept
+
+
+def _busy_areas(
+    small: np.ndarray, quads: Sequence[np.ndarray], scale: float
+) -> list[tuple[int, int, int, int]]:
+    """Rectangles (x, y, w, h, full-image pixels) of the detector copy `small`
+    (BGR) where a third or more of the pixels are on sharp edges, away from any
+    box the detector found: print too small for the copy, but also faces,
+    barcodes and clutter, so they are few and capped (_ZOOM_AREAS)."""
+    grey = cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_BGR2GRAY)
+    grad = cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    dense = cv2.boxFilter((grad > 48).astype(np.float32), -1, (_EDGE_CELL, _EDGE_CELL)) > 0.3
+    mask = dense.astype(np.uint8)
+    found = np.zeros_like(mask)
+    for q in quads:
+        cv2.fillPoly(found, [np.round(q * scale).astype(np.int32)], 1)
+    mask[cv2.dilate(found, np.ones((9, 9), np.uint8)) > 0] = 0
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    mask = cv2.dilate(mask, np.ones((15, 15), np.uint8))
+    _n, _labels, stats, _c = cv2.connectedComponentsWithStats(mask)
+    blobs = sorted((s for s in stats[1:] if s[4] >= 400), key=lambda s: -s[4])[:_ZOOM_AREAS]
+    sh, sw = small.shape[:2]
+    rects = []
+    for x, y, w, h, _area in blobs:
+        x0, y0 = int(max(x - 8, 0) / scale), int(max(y - 8, 0) / scale)
+        x1, y1 = int(math.ceil(min(x + w + 8, sw) / scale)), int(math.ceil(min(y + h + 8, sh) / scale))
+        rects.append((x0, y0, x1 - x0, y1 - y0))
+    return rects
 
 
 def _unturn(points: np.ndarray, turn: int, shape: tuple[int, int]) -> np.ndarray:
