@@ -154,6 +154,38 @@ def _read_capped(path: Path) -> bytes:
         raise ImageLoadError("the file cannot be read (permission denied)") from None
     except OSError as exc:
         raise ImageLoadError(f"the file cannot be read ({exc.strerror or 'unknown error'})") from None
+    _check_regular(st)
+    try:
+        # O_NONBLOCK: if the file was swapped for a FIFO since stat(), open() must not
+        # wait for a writer; the fstat below then refuses it.
+        fd = os.open(path, _READ_FLAGS)
+    except FileNotFoundError:
+        raise ImageLoadError("the file disappeared before it could be read") from None
+    except PermissionError:
+        raise ImageLoadError("the file cannot be read (permission denied)") from None
+    except OSError as exc:
+        raise ImageLoadError(f"the file cannot be read ({exc.strerror or 'unknown error'})") from None
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            _check_regular(os.fstat(fh.fileno()))
+            # Read with a cap: the file may grow between fstat() and read().
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ImageLoadError(f"the file cannot be read ({exc.strerror or 'unknown error'})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ImageLoadError(_file_too_large_message(len(data)))
+    if not data:
+        raise ImageLoadError("the file is empty")
+    return data
+
+
+#: Read-only, never the controlling terminal, never blocking on a FIFO.
+_READ_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+)
+
+
+def _check_regular(st: os.stat_result) -> None:
     if stat.S_ISDIR(st.st_mode):
         raise ImageLoadError("this is a folder, not an image file")
     if not stat.S_ISREG(st.st_mode):
@@ -163,19 +195,6 @@ def _read_capped(path: Path) -> bytes:
         raise ImageLoadError("the file is empty")
     if st.st_size > MAX_FILE_BYTES:
         raise ImageLoadError(_file_too_large_message(st.st_size))
-    try:
-        with open(path, "rb") as fh:
-            # Read with a cap: the file may grow between stat() and read().
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except PermissionError:
-        raise ImageLoadError("the file cannot be read (permission denied)") from None
-    except OSError as exc:
-        raise ImageLoadError(f"the file cannot be read ({exc.strerror or 'unknown error'})") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ImageLoadError(_file_too_large_message(len(data)))
-    if not data:
-        raise ImageLoadError("the file is empty")
-    return data
 
 
 def _file_too_large_message(size: int) -> str:
@@ -366,14 +385,33 @@ def export_path(source: Path, out_dir: Path, fmt: str | None = None, taken: set[
     taken_keys = {_path_key(p) for p in taken} if taken else set()
     n = 0
     while True:
-        name = f"{source.stem}{suffix}" if n == 0 else f"{source.stem}-{n}{suffix}"
-        candidate = out_dir / name
+        tail = suffix if n == 0 else f"-{n}{suffix}"
+        candidate = out_dir / f"{_fit_stem(source.stem, tail)}{tail}"
         if _path_key(candidate) not in taken_keys and not _is_same_file(candidate, source):
             break
         n += 1
     if taken is not None:
         taken.add(candidate)
     return candidate
+
+
+#: Longest file name (in bytes) most file systems accept.
+_NAME_MAX = 255
+
+
+def _fit_stem(stem: str, tail: str) -> str:
+    """`stem` cut so that stem + tail fits in a file name, never mid-character."""
+    room = _NAME_MAX - len(os.fsencode(tail))
+    encoded = os.fsencode(stem)
+    if len(encoded) <= room:
+        return stem
+    cut = encoded[:room]
+    for drop in range(4):  # a UTF-8 character is at most 4 bytes
+        try:
+            return cut[: len(cut) - drop].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+    return os.fsdecode(cut)  # not UTF-8 to begin with: keep the bytes as they were
 
 
 def _path_key(path: Path) -> str:
@@ -425,10 +463,11 @@ def save_clean(
         raise ExportError("the output folder does not exist")
 
     options = _encoder_options(fmt, quality)
+    _sweep_stale_temps(dest.parent)
     tmp_name: str | None = None
     try:
         with tempfile.NamedTemporaryFile(
-            dir=dest.parent, prefix=".phiscrub-", suffix=_WRITE_SUFFIX[fmt], delete=False
+            dir=dest.parent, prefix=f"{_TEMP_PREFIX}{os.getpid()}-", suffix=_WRITE_SUFFIX[fmt], delete=False
         ) as fh:
             tmp_name = fh.name
             # fromarray: a fresh image with an empty `info`, so the encoder has
@@ -457,6 +496,47 @@ def save_clean(
                 logger.warning("could not remove a temporary export file in the output folder")
     logger.debug("exported a clean %s image %dx%d", fmt, pixels.shape[1], pixels.shape[0])
     return dest
+
+
+#: Temporary exports are named ".phiscrub-<pid>-<random><suffix>": a process killed
+#: while writing leaves one behind, which the next export into that folder removes.
+_TEMP_PREFIX = ".phiscrub-"
+_TEMP_NAME = re.compile(r"^\.phiscrub-(\d+)-[A-Za-z0-9_]+\.(?:jpg|png|tif|webp|bmp)$")
+_swept: set[str] = set()
+
+
+def _sweep_stale_temps(folder: Path) -> None:
+    """Remove temporary exports left in `folder` by phiscrub processes that died
+    mid-write (once per folder and process; a live process's files are kept)."""
+    key = os.path.realpath(folder)
+    if key in _swept:
+        return
+    _swept.add(key)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        found = _TEMP_NAME.match(name)
+        if found is None or _process_alive(int(found.group(1))):
+            continue
+        try:
+            os.unlink(os.path.join(folder, name))
+            logger.info("removed a temporary file left by an interrupted export")
+        except OSError:
+            pass
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name != "posix":
+        return True  # (on Windows os.kill(pid, 0) would terminate the process)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # exists but is someone else's, or cannot tell: keep the file
+    return True
 
 
 def _check_pixels(pixels: np.ndarray) -> np.ndarray:
@@ -553,7 +633,7 @@ def _verify(path: Path) -> tuple[int, int]:
     elif data[:8] == b"\x89PNG\r\n\x1a\n":
         _verify_png_structure(data)
     elif data[:4] in (b"II*\x00", b"MM\x00*"):
-        pass  # TIFF is checked through its tags below
+        _verify_tiff_structure(data)  # the tags themselves are checked below
     elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         _verify_webp_structure(data)
     elif data[:2] == b"BM":
@@ -762,6 +842,50 @@ def _verify_tiff_tags(im: Image.Image) -> None:
         if tag not in _TIFF_ALLOWED_TAGS:
             what = _TIFF_NAMES.get(tag, f"the metadata tag {tag}")
             raise UnsafeExportError(f"the TIFF export contains {what}")
+
+
+_TIFF_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
+
+
+def _verify_tiff_structure(data: bytes) -> None:
+    """Account for every byte of a single-page TIFF: header, the one IFD, its tag
+    values and its strips or tiles. Bytes nothing points at (a trailer, or data
+    tucked between the parts) fail the export; only zero padding is allowed."""
+    order = "<" if data[:2] == b"II" else ">"
+    n = len(data)
+    try:
+        (ifd,) = struct.unpack(order + "I", data[4:8])
+        (count,) = struct.unpack(order + "H", data[ifd : ifd + 2])
+        used = [(0, 8), (ifd, ifd + 2 + 12 * count + 4)]
+        values: dict[int, tuple[int, ...]] = {}
+        for i in range(count):
+            at = ifd + 2 + 12 * i
+            tag, typ, num = struct.unpack(order + "HHI", data[at : at + 8])
+            size = _TIFF_TYPE_SIZES.get(typ, 1) * num
+            where = at + 8 if size <= 4 else struct.unpack(order + "I", data[at + 8 : at + 12])[0]
+            if size > 4:
+                used.append((where, where + size))
+            if tag in (273, 279, 324, 325) and typ in (3, 4):
+                fmt = order + ("H" if typ == 3 else "I") * num
+                values[tag] = struct.unpack(fmt, data[where : where + size])
+        (next_ifd,) = struct.unpack(order + "I", data[ifd + 2 + 12 * count : ifd + 6 + 12 * count])
+    except struct.error as exc:
+        raise UnsafeExportError("the TIFF export is truncated") from exc
+    if next_ifd:
+        raise UnsafeExportError("the TIFF export has more than one page")
+    offsets = values.get(273) or values.get(324) or ()
+    lengths = values.get(279) or values.get(325) or ()
+    if len(offsets) != len(lengths):
+        raise UnsafeExportError("the TIFF export has an unreadable strip layout")
+    used += [(o, o + length) for o, length in zip(offsets, lengths, strict=True)]
+    if any(end > n for _, end in used):
+        raise UnsafeExportError("the TIFF export is truncated")
+    covered = np.zeros(n, dtype=bool)
+    for start, end in used:
+        covered[start:end] = True
+    stray = np.flatnonzero(~covered)
+    if stray.size and (np.frombuffer(data, dtype=np.uint8)[stray].any() or stray.size > len(used)):
+        raise UnsafeExportError(f"the TIFF export has {stray.size} bytes outside its image data")
 
 
 _WEBP_ALLOWED = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH"}

@@ -324,7 +324,7 @@ DIRTY_BYTES = {
     "tiff-icc": (lambda: _other("TIFF", icc_profile=_icc()), "ICC"),
     "tiff-two-pages": (
         lambda: _other("TIFF", save_all=True, append_images=[Image.new("RGB", (48, 32))]),
-        "2 frames",
+        "more than one page",
     ),
     "bmp-bytes-after-end": (lambda: _other("BMP") + SECRET, "after its end"),
     "gif": (lambda: _other("GIF"), "not a JPEG, PNG"),

@@ -295,19 +295,44 @@ def test_the_original_is_opened_read_only_and_left_unchanged(tmp_path: Path, mon
     _marked().save(path, "JPEG")
     os.utime(path, (1_000_000_000, 1_000_000_000))
     before = path.read_bytes()
-    modes = []
-    real_open = open
+    flags = []
+    real_open = os.open
 
-    def spying_open(file, mode="r", *args, **kwargs):
-        modes.append(mode)
-        return real_open(file, mode, *args, **kwargs)
+    def spying_open(file, flag, *args, **kwargs):
+        flags.append(flag)
+        return real_open(file, flag, *args, **kwargs)
 
-    monkeypatch.setattr(imageio, "open", spying_open, raising=False)
+    monkeypatch.setattr(imageio.os, "open", spying_open)
     load_image(path)
 
-    assert modes == ["rb"]
+    assert len(flags) == 1
+    assert flags[0] & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND) == 0
     assert path.read_bytes() == before
     assert path.stat().st_mtime == 1_000_000_000
+
+
+def test_a_fifo_named_like_a_photo_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "stream.jpg"
+    os.mkfifo(fifo)
+    with pytest.raises(ImageLoadError, match="^this is not a regular file$"):
+        load_image(fifo)
+
+
+def test_a_file_swapped_for_a_fifo_after_stat_is_refused_without_blocking(
+    tmp_path: Path, monkeypatch
+) -> None:
+    path = tmp_path / "swapped.jpg"
+    _marked().save(path, "JPEG")
+    real_open = os.open
+
+    def swap_then_open(file, flag, *args, **kwargs):
+        os.unlink(file)
+        os.mkfifo(file)  # no writer: a blocking open would hang here
+        return real_open(file, flag, *args, **kwargs)
+
+    monkeypatch.setattr(imageio.os, "open", swap_then_open)
+    with pytest.raises(ImageLoadError, match="^this is not a regular file$"):
+        load_image(path)
 
 
 def test_truncated_images_are_never_loaded_partially() -> None:
