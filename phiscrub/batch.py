@@ -21,8 +21,8 @@ from phiscrub.imageio import (
     export_path,
     format_for_suffix,
     load_image,
-    output_format,
     save_clean,
+    sniff_format,
 )
 from phiscrub.models import Region
 from phiscrub.redact import Style, redact
@@ -59,12 +59,11 @@ class FileResult:
         return self.status == "ok"
 
 
-def _is_candidate(path: Path) -> bool:
-    return (
-        path.suffix.lower() in SUPPORTED_SUFFIXES
-        and not path.name.startswith(".")
-        and path.is_file()
-    )
+def _is_candidate(name: str) -> bool:
+    # Anything named like a photo is taken, even a folder, a broken link or a pipe:
+    # it then gets an error the user sees instead of silently being left out.
+    # Hidden files (temporary exports, macOS "._" resource files) are skipped.
+    return Path(name).suffix.lower() in SUPPORTED_SUFFIXES and not name.startswith(".")
 
 
 def collect_inputs(
@@ -73,8 +72,9 @@ def collect_inputs(
     """Expand files and folders into input files, in a stable order.
 
     A file named explicitly is always taken (the loader says if it is no image);
-    a folder contributes its image files (by extension), descending into
-    subfolders with `recursive`. Folders in `exclude` (e.g. the output folder)
+    a folder contributes every entry named like an image (by extension; one that
+    is not a readable file then yields an error), descending into subfolders
+    with `recursive`. Folders in `exclude` (e.g. the output folder)
     are skipped so a re-run never scans its own outputs. A path that does not
     exist is kept, so it yields a clear error instead of vanishing.
     """
@@ -93,6 +93,8 @@ def collect_inputs(
         if not root.is_dir():
             add(InputFile(root, str(raw)))
             continue
+        # os.walk lists folders apart (and walks them); without `recursive` a folder
+        # named like a photo is listed with the files and reported.
         walker = os.walk(root) if recursive else [(str(root), [], os.listdir(root))]
         for folder, dirs, files in walker:
             dirs[:] = sorted(
@@ -102,7 +104,7 @@ def collect_inputs(
                 continue
             for name in sorted(files):
                 path = Path(folder) / name
-                if _is_candidate(path):
+                if _is_candidate(name):
                     add(InputFile(path, str(path), path.parent.relative_to(root)))
     return found
 
@@ -171,13 +173,16 @@ def _plan(inputs: Sequence[InputFile], out_dir: Path | None) -> list[tuple[Input
     never pick the same name (a.jpg and a.png, or names differing in case)."""
     if out_dir is None:
         return [(item, None) for item in inputs]
-    taken: set[Path] = set()
+    # Every input is taken from the start: with --out pointing at an input folder,
+    # a.heic (exported as JPEG) must not become a.jpg when a.jpg is another input.
+    taken: set[Path] = {p for item in inputs for p in (item.path, _resolved(item.path))}
     jobs = []
     for item in inputs:
         try:
             dest = export_path(item.path, out_dir / item.subdir, None, taken)
-        except ValueError:  # no image extension: the format is known only after loading
-            dest = None
+        except ValueError:  # no image extension: name it by what its first bytes say
+            fmt = sniff_format(item.path)
+            dest = export_path(item.path, out_dir / item.subdir, fmt, taken) if fmt else None
         jobs.append((item, dest))
     return jobs
 
@@ -229,7 +234,11 @@ def _process_one(
         t = time.perf_counter()
         clean = redact(image.pixels, regions, style)
         if dest is None:
-            dest = export_path(item.path, out_dir / item.subdir, output_format(image.format))
+            # Named after loading, outside the plan: it could take a name another
+            # file of the batch was given, so it is refused instead.
+            raise ExportError(
+                "cannot tell this image's format from its name; rename it with an image extension"
+            )
         dest.parent.mkdir(parents=True, exist_ok=True)
         output = save_clean(clean, dest, format_for_suffix(dest.suffix), source=item.path)
         timings["export"] = time.perf_counter() - t

@@ -78,6 +78,12 @@ def _summary_of(regions: Sequence) -> str:
     return ", ".join(f"{n} {label.lower()}" for label, n in counts.most_common())
 
 
+def _shown(name: object) -> str:
+    """A file name as printed: control characters (a name could hold terminal escape
+    sequences) and undecodable bytes are escaped, so a hostile name shows as text."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(name))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -134,12 +140,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if result.ok:
             covered += sum(1 for r in result.regions if r.redacted)
-            line = f"{result.input.display}: {_summary_of(result.regions)}"
+            line = f"{_shown(result.input.display)}: {_summary_of(result.regions)}"
             if result.output:
-                line += f" -> {result.output}"
+                line += f" -> {_shown(result.output)}"
         else:
             failed += 1
-            line = f"{result.input.display}: ERROR: {result.error}"
+            line = f"{_shown(result.input.display)}: ERROR: {result.error}"
         if not args.quiet or not result.ok:
             bar.write(line, file=sys.stderr if not result.ok else sys.stdout)
     bar.close()

@@ -358,6 +358,42 @@ def format_for_suffix(suffix: str) -> str:
     return output_format(fmt)
 
 
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"heis")
+
+
+def sniff_format(path: str | Path) -> str | None:
+    """The image format a file's first bytes announce ("JPEG", "PNG" ...), or None.
+
+    For naming the export of a file whose name has no image extension before it
+    is loaded; the file is opened read-only and only its first 16 bytes are read.
+    """
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        head = os.read(fd, 16)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if head[:3] == b"\xff\xd8\xff":
+        return "JPEG"
+    if head[:8] == b"\x89PNG\r\n\x1a\n":
+        return "PNG"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "TIFF"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[:2] == b"BM":
+        return "BMP"
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "HEIF"
+    return None
+
+
 def export_path(source: Path, out_dir: Path, fmt: str | None = None, taken: set[Path] | None = None) -> Path:
     """A destination in `out_dir` for the clean copy of `source`.
 
