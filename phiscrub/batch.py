@@ -59,11 +59,27 @@ class FileResult:
         return self.status == "ok"
 
 
+#: Picture files phiscrub does not handle. A folder's files of these kinds are
+#: reported as not supported, so none is left out without the user being told.
+UNSUPPORTED_SUFFIXES: dict[str, str] = {
+    ".gif": "GIF images",
+    ".avif": "AVIF images",
+    ".jxl": "JPEG XL images",
+    ".jp2": "JPEG 2000 images",
+    ".psd": "Photoshop files",
+    ".svg": "SVG drawings",
+    **dict.fromkeys(
+        [".dng", ".cr2", ".cr3", ".nef", ".arw", ".orf", ".rw2", ".raf", ".pef", ".srw"], "camera raw files"
+    ),
+}
+
+
 def _is_candidate(name: str) -> bool:
-    # Anything named like a photo is taken, even a folder, a broken link or a pipe:
+    # Anything named like a picture is taken, even a folder, a broken link or a pipe:
     # it then gets an error the user sees instead of silently being left out.
     # Hidden files (temporary exports, macOS "._" resource files) are skipped.
-    return Path(name).suffix.lower() in SUPPORTED_SUFFIXES and not name.startswith(".")
+    suffix = Path(name).suffix.lower()
+    return (suffix in SUPPORTED_SUFFIXES or suffix in UNSUPPORTED_SUFFIXES) and not name.startswith(".")
 
 
 def collect_inputs(
@@ -72,9 +88,9 @@ def collect_inputs(
     """Expand files and folders into input files, in a stable order.
 
     A file named explicitly is always taken (the loader says if it is no image);
-    a folder contributes every entry named like an image (by extension; one that
-    is not a readable file then yields an error), descending into subfolders
-    with `recursive`. Folders in `exclude` (e.g. the output folder)
+    a folder contributes every entry named like a picture (by extension; one that
+    is not a readable, supported image then yields an error), descending into
+    subfolders with `recursive`. Folders in `exclude` (e.g. the output folder)
     are skipped so a re-run never scans its own outputs. A path that does not
     exist is kept, so it yields a clear error instead of vanishing.
     """
@@ -224,6 +240,9 @@ def _run_job(
 def _process_one(
     item: InputFile, scanner: Scanner, dest: Path | None, out_dir: Path | None, style: Style
 ) -> FileResult:
+    unsupported = UNSUPPORTED_SUFFIXES.get(item.path.suffix.lower())
+    if unsupported is not None:
+        raise ImageLoadError(f"{unsupported} are not supported")
     image = load_image(item.path)
     scan = scanner.scan(image.pixels)
     regions = scan.regions()

@@ -317,6 +317,8 @@ def _high_depth_gray_to_rgb(im: Image.Image) -> np.ndarray:
     arr = np.nan_to_num(arr, nan=0.0, posinf=0.0, neginf=0.0)
     if im.mode.startswith("I;16"):
         scaled = arr / 257.0
+    elif im.mode == "F" and arr.size and 0 <= arr.min() and arr.max() <= 1.0:
+        scaled = arr * 255.0  # floating-point images usually hold 0..1
     else:
         lo, hi = float(arr.min()), float(arr.max())
         if lo >= 0 and hi <= 255:
