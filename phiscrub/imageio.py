@@ -665,7 +665,11 @@ def _verify(path: Path) -> tuple[int, int]:
             data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise UnsafeExportError(f"the export cannot be read back ({exc.strerror})") from exc
+    return _verify_bytes(data)
 
+
+def _verify_bytes(data: bytes) -> tuple[int, int]:
+    """verify_clean on a file's bytes, returning the decoded (width, height)."""
     if data[:2] == b"\xff\xd8":
         _verify_jpeg_structure(data)
     elif data[:8] == b"\x89PNG\r\n\x1a\n":
