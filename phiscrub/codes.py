@@ -40,7 +40,11 @@ OPENCV = "opencv-barcode"
 
 # Formats zxing writes on a 2-D grid: padded by a quiet zone only, no digits below.
 _MATRIX = {"QR Code", "Micro QR Code", "rMQR Code", "Data Matrix", "Aztec", "MaxiCode", "DX Film Edge"}
-_MIN_ENERGY = 20000.0  # mean squared Sobel gradient: many sharp edges per window
+_MIN_ENERGY = 8000.0  # mean squared Sobel gradient: many edges per window (blurred ones too)
+_ONE_SIGNED = 0.15  # (mean gradient)^2 / mean squared gradient: a lone edge is ~0.13-0.3
+_MIN_REGION_COHERENCE = 0.5  # share of a candidate's gradient energy across its bars
+_MIN_ROW_AGREEMENT = 0.45  # median correlation of lines across the code with their median
+_LINES = 15  # lines sampled across a candidate, each the mean of three
 _STACKED = {"PDF417", "Compact PDF417", "MicroPDF417", "DataBar Stacked", "DataBar Stacked Omni"}
 
 
@@ -87,8 +91,7 @@ class CodeDetector:
 
         codes = [self._from_zxing(r, 1 / scale) for r in _read(work)]
         if self.locate_undecoded:
-            for quad in self._locate(work):
-                quad = quad / scale
+            for quad in self._locate(work, gray, scale):
                 if any(_overlap(quad, c.quad) > 0.3 for c in codes if c.decoded):
                     # Already read; its located outline still widens the region when merged.
                     codes.append(_Code(quad, "", False, False, OPENCV))
@@ -127,19 +130,24 @@ class CodeDetector:
             quad = _thicken(quad)
         return _Code(quad, fmt, True, True, ZXING)
 
-    def _locate(self, work: np.ndarray) -> list[np.ndarray]:
-        """Undecoded linear-code candidates in `work` pixels, as 4x2 quads."""
+    def _locate(self, work: np.ndarray, gray: np.ndarray, scale: float) -> list[np.ndarray]:
+        """Undecoded linear-code candidates that look like bars at full size, as 4x2
+        quads in full-size pixels."""
+        field = _Tensor(work)
         quads = []
         ok, points = self._cv.detect(work)
         if ok and points is not None:
             quads += [np.asarray(p, np.float64).reshape(4, 2) for p in points]
-        quads += _bar_pattern_regions(work, self.min_bars)
-        # cv2's detector and the bar-pattern locator often find the same code.
+        quads += _bar_pattern_regions(field)
         out: list[np.ndarray] = []
         for q in quads:
-            if not any(_overlap(q, o) > 0.5 for o in out):
+            # cv2's detector and the bar-pattern locator often find the same code.
+            if any(_overlap(q, o) > 0.5 for o in out):
+                continue
+            full = q / scale
+            if _looks_like_bars(gray, full, field.orientation(q), self.min_bars):
                 out.append(q)
-        return out
+        return [q / scale for q in out]
 
     def _refine(self, gray: np.ndarray, quad: np.ndarray) -> list[_Code]:
         """Give zxing one more try on a full-size crop around a located code. The
@@ -189,74 +197,225 @@ def _read(gray: np.ndarray) -> list:
         return []
 
 
-def _bar_pattern_regions(work: np.ndarray, min_bars: int) -> list[np.ndarray]:
-    """Regions of strong, parallel gradients with many bars across them.
+class _Tensor:
+    """Smoothed structure tensor of a grey image, and the mean gradient over the same
+    window: a barcode has strong gradients all along one axis whose signs alternate
+    (the mean is near zero); a single straight edge (a card's outline, a door frame)
+    is just as strong and coherent but one-signed."""
 
-    The structure tensor of a barcode is large and coherent (every edge points the
-    same way); text is mixed, and a drawn line has only two edges, which the bar
-    count rejects. Runs at `work` size: halving again would blur 2-px bars away."""
-    g = work.astype(np.float32)
-    gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3)
-    win = (15, 15)
-    jxx = cv2.boxFilter(gx * gx, -1, win)
-    jyy = cv2.boxFilter(gy * gy, -1, win)
-    jxy = cv2.boxFilter(gx * gy, -1, win)
-    energy = jxx + jyy
-    coherence = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / (energy + 1e-3)
-    mask = ((energy > _MIN_ENERGY) & (coherence > 0.75)).astype(np.uint8)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    quads = []
-    for c in contours:
-        area = cv2.contourArea(c)
-        if area < 400:
-            continue
+    def __init__(self, gray: np.ndarray, win: int = 7, step: int = 2) -> None:
+        g = gray.astype(np.float32)
+        gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3)
+        # Gradients at full `gray` size (fine bars), averaged on a grid `step` times
+        # coarser: the window (win * step pixels of `gray`) is smooth anyway, and the
+        # rest costs a quarter.
+        size = (max(gray.shape[1] // step, 1), max(gray.shape[0] // step, 1))
+        self.step = step
+
+        def smooth(a: np.ndarray) -> np.ndarray:
+            return cv2.boxFilter(cv2.resize(a, size, interpolation=cv2.INTER_AREA), -1, (win, win))
+
+        self.jxx = smooth(cv2.multiply(gx, gx))
+        self.jyy = smooth(cv2.multiply(gy, gy))
+        self.jxy = smooth(cv2.multiply(gx, gy))
+        mx, my = smooth(gx), smooth(gy)
+        self.energy = self.jxx + self.jyy
+        self.coherence = np.sqrt((self.jxx - self.jyy) ** 2 + 4 * self.jxy**2) / (self.energy + 1e-3)
+        self.one_signed = (mx * mx + my * my) / (self.energy + 1e-3)
+
+    def orientation(self, quad: np.ndarray) -> tuple[float, float]:
+        """Dominant gradient angle (radians: across the bars) over the quad, and how
+        much of the gradient energy points that way (1 = all of it)."""
+        h, w = self.jxx.shape
+        quad = quad / self.step
+        x, y, bw, bh = cv2.boundingRect(quad.astype(np.float32))
+        x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + bw, w), min(y + bh, h)
+        if x1 <= x0 or y1 <= y0:
+            return 0.0, 0.0
+        mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.fillPoly(mask, [np.int32(np.round(quad - [x0, y0]))], 1)
+        m = mask.astype(bool)
+        if not m.any():
+            return 0.0, 0.0
+        sxx = float(self.jxx[y0:y1, x0:x1][m].sum())
+        syy = float(self.jyy[y0:y1, x0:x1][m].sum())
+        sxy = float(self.jxy[y0:y1, x0:x1][m].sum())
+        coherence = math.sqrt((sxx - syy) ** 2 + 4 * sxy**2) / (sxx + syy + 1e-6)
+        return 0.5 * math.atan2(2 * sxy, sxx - syy), coherence
+
+
+def _bar_pattern_regions(field: _Tensor) -> list[np.ndarray]:
+    """Candidate regions of strong, parallel, sign-alternating gradients.
+
+    Text is mixed, so its coherence is low; an outline is one-signed. Pieces of one
+    code split by a wide bar or a smudge (nothing to see inside a wide blurred bar)
+    are also offered joined. Runs at `work` size: halving again would blur 2-px bars
+    away; whether a candidate really has bars is decided at full size."""
+    mask = (
+        (field.energy > _MIN_ENERGY) & (field.coherence > 0.75) & (field.one_signed < _ONE_SIGNED)
+    ).astype(np.uint8)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    pieces = []
+    for c in _contours(mask):
         rect = cv2.minAreaRect(c)
-        (w, h) = rect[1]
-        if min(w, h) < 6 or area < 0.4 * w * h:
+        if not _solid(c, rect):
+            # Often a code joined by a card's outline or a line of print beside it:
+            # a thicker opening cuts those thin ribbons off the solid block of bars.
+            x, y, w, h = cv2.boundingRect(c)
+            part = np.zeros((h, w), np.uint8)
+            cv2.drawContours(part, [c], -1, 1, -1, offset=(-x, -y))
+            part &= mask[y : y + h, x : x + w]
+            part = cv2.morphologyEx(part, cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
+            for inner in _contours(part):
+                inner = inner + [x, y]
+                inner_rect = cv2.minAreaRect(inner)
+                if _solid(inner, inner_rect):
+                    pieces.append(_rect_quad(inner_rect, field))
             continue
-        if _count_bars(work, rect) < min_bars:
-            continue
-        quads.append(_rect_quad(rect, jxx, jyy, jxy))
-    return quads
+        pieces.append(_rect_quad(rect, field))
+    # A stroke or a line, not a run of bars.
+    pieces = [q for q in pieces if np.linalg.norm(q[1] - q[0]) >= 12]
+    return _joined(pieces, field) + pieces
 
 
-def _count_bars(gray: np.ndarray, rect) -> int:
-    """Dark bars crossed by the line through the rectangle's centre along its longer
-    run of edges (whichever axis crosses more bars)."""
-    (cx, cy), (w, h), angle = rect
-    best = 0
-    for length, theta in ((w, angle), (h, angle + 90)):
-        t = math.radians(theta)
-        n = max(int(length), 8)
-        s = np.linspace(-length / 2, length / 2, n)
-        xs = (cx + s * math.cos(t)).astype(np.float32)
-        ys = (cy + s * math.sin(t)).astype(np.float32)
-        profile = cv2.remap(gray, xs.reshape(1, -1), ys.reshape(1, -1), cv2.INTER_LINEAR)[0]
-        profile = profile.astype(np.float32)
-        lo, hi = np.percentile(profile, 10), np.percentile(profile, 90)
-        if hi - lo < 30:
-            continue
-        # Hysteresis so that noise on a flat stretch is not counted as bars.
-        dark, bars = False, 0
-        for v in profile:
-            if not dark and v < lo + 0.35 * (hi - lo):
-                dark, bars = True, bars + 1
-            elif dark and v > lo + 0.65 * (hi - lo):
-                dark = False
-        best = max(best, bars)
-    return best
+def _contours(mask: np.ndarray) -> list[np.ndarray]:
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return [c for c in contours if cv2.contourArea(c) >= 40]
 
 
-def _rect_quad(rect, jxx, jyy, jxy) -> np.ndarray:
-    """Corners of a rotated rectangle ordered TL, TR, BR, BL with TL->TR across the bars."""
-    (cx, cy), _size, _angle = rect
-    pts = cv2.boxPoints(rect).astype(np.float64)
-    x, y = int(np.clip(cx, 0, jxx.shape[1] - 1)), int(np.clip(cy, 0, jxx.shape[0] - 1))
+def _solid(contour: np.ndarray, rect) -> bool:
+    (w, h) = rect[1]
+    return min(w, h) >= 3 and cv2.contourArea(contour) >= 0.4 * w * h
+
+
+def _joined(pieces: list[np.ndarray], field: _Tensor) -> list[np.ndarray]:
+    """Pieces that lie end to end along the same bar direction, joined (chains too)."""
+    joined: list[np.ndarray] = []
+    groups = [[q] for q in pieces]
+    changed = True
+    while changed and len(groups) > 1:
+        changed = False
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups)):
+                if any(_end_to_end(a, b) for a in groups[i] for b in groups[j]):
+                    groups[i] += groups.pop(j)
+                    changed = True
+                    break
+            if changed:
+                break
+    for group in groups:
+        if len(group) > 1:
+            pts = (np.concatenate(group) / field.step).astype(np.float32)
+            joined.append(_rect_quad(cv2.minAreaRect(pts), field))
+    return joined
+
+
+def _end_to_end(a: np.ndarray, b: np.ndarray) -> bool:
+    along_a, along_b = _unit(a[1] - a[0]), _unit(b[1] - b[0])
+    if abs(float(along_a @ along_b)) < math.cos(math.radians(10)):
+        return False
+    across = np.array([-along_a[1], along_a[0]])
+    d = b.mean(axis=0) - a.mean(axis=0)
+    len_a, len_b = np.linalg.norm(a[1] - a[0]), np.linalg.norm(b[1] - b[0])
+    h_a, h_b = np.linalg.norm(a[3] - a[0]), np.linalg.norm(b[3] - b[0])
+    gap = abs(float(d @ along_a)) - (len_a + len_b) / 2
+    return abs(float(d @ across)) < 0.6 * max(h_a, h_b) and gap < 0.6 * max(h_a, h_b)
+
+
+def _looks_like_bars(gray: np.ndarray, quad: np.ndarray, orientation, min_bars: int) -> bool:
+    """Whether the full-size pixels under `quad` are a linear barcode: its gradients
+    mostly cross one axis, the grey level along that axis swings dark/light at least
+    `min_bars` times, and it does so the same way on every line across the code (bars
+    run the whole height; letters, handwriting and print do not)."""
+    evidence = _bar_evidence(gray, quad, orientation)
+    if evidence is None:
+        return False
+    coherence, agreement, bars = evidence
+    return coherence >= _MIN_REGION_COHERENCE and agreement >= _MIN_ROW_AGREEMENT and bars >= min_bars
+
+
+def _bar_evidence(gray: np.ndarray, quad: np.ndarray, orientation) -> tuple[float, float, int] | None:
+    """(coherence, agreement of the lines across the code, dark bars) under `quad`, or
+    None when it is too small or too flat to tell."""
+    theta, coherence = orientation
+    along = np.array([math.cos(theta), math.sin(theta)])
+    across = np.array([-along[1], along[0]])
+    centre = quad.mean(axis=0)
+    rel = quad - centre
+    a, c = rel @ along, rel @ across
+    length, height = float(a.max() - a.min()), float(c.max() - c.min())
+    if length < 16 or height < 4:
+        return None
+    n = int(min(length, 3000))
+    us = np.linspace(a.min(), a.max(), n)
+    vs = np.linspace(c.min(), c.max(), 3 * _LINES + 2)[1:-1]
+    uu, vv = np.meshgrid(us, vs)
+    xs = (centre[0] + uu * along[0] + vv * across[0]).astype(np.float32)
+    ys = (centre[1] + uu * along[1] + vv * across[1]).astype(np.float32)
+    samples = cv2.remap(gray, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    lines = samples.astype(np.float32).reshape(_LINES, 3, n).mean(axis=1)
+    lo, hi = np.percentile(lines, 5), np.percentile(lines, 95)
+    if hi - lo < 30:
+        return None
+    # The candidate may hold print beside the code: keep the longest run of lines
+    # that agree with one line of it (the code's lines agree with each other).
+    z = lines - lines.mean(axis=1, keepdims=True)
+    z /= np.linalg.norm(z, axis=1, keepdims=True) + 1e-6
+    agree = (z @ z.T) >= _MIN_ROW_AGREEMENT
+    start, stop = max((_run_around(agree[k], k) for k in range(_LINES)), key=lambda r: r[1] - r[0])
+    if stop - start < 3:
+        return coherence, 0.0, 0
+    band = lines[start:stop]
+    profile = np.median(band, axis=0)
+    lo, hi = np.percentile(profile, 5), np.percentile(profile, 95)
+    agreement = float(np.median([_correlation(line, profile) for line in band]))
+    return coherence, agreement, _swings(profile, 0.2 * (hi - lo))
+
+
+def _run_around(flags: np.ndarray, k: int) -> tuple[int, int]:
+    """The run of True in `flags` that contains index k, as (start, stop)."""
+    start, stop = k, k + 1
+    while start > 0 and flags[start - 1]:
+        start -= 1
+    while stop < len(flags) and flags[stop]:
+        stop += 1
+    return start, stop
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a - a.mean(), b - b.mean()
+    d = math.sqrt(float((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum()) / d if d > 0 else 0.0
+
+
+def _swings(profile: np.ndarray, step: float) -> int:
+    """Dark bars along a profile: falls of at least `step` below the last peak, each
+    followed by a rise of `step` before the next counts. Relative to the last
+    extreme, not to fixed levels, so narrow bars that blur or uneven light keep
+    from reaching the code's full contrast still count."""
+    bars, falling = 0, False
+    peak = trough = float(profile[0])
+    for v in profile.tolist():
+        if not falling:
+            if v > peak:
+                peak = v
+            elif v < peak - step:
+                falling, trough, bars = True, v, bars + 1
+        elif v < trough:
+            trough = v
+        elif v > trough + step:
+            falling, peak = False, v
+    return bars
+
+
+def _rect_quad(rect, field: _Tensor) -> np.ndarray:
+    """Corners of a rotated rectangle (`field` grid) in `work` pixels, ordered TL, TR,
+    BR, BL with TL->TR across the bars."""
+    pts = cv2.boxPoints(rect).astype(np.float64) * field.step
     # Dominant gradient direction = across the bars = along the code.
-    theta = 0.5 * math.atan2(2 * jxy[y, x], jxx[y, x] - jyy[y, x])
+    theta, _ = field.orientation(pts)
     along = np.array([math.cos(theta), math.sin(theta)])
     if along[0] < 0 or (along[0] == 0 and along[1] < 0):
         along = -along

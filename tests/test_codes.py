@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
 import zxingcpp
+from PIL import Image, ImageDraw, ImageFont
 
 from phiscrub.codes import CodeDetector
 from phiscrub.models import Kind
@@ -154,3 +157,31 @@ def test_images_without_codes_give_no_findings(detector):
 def test_text_and_drawn_lines_are_rarely_taken_for_barcodes(detector):
     found = sum(len(detector.detect(background(4032, 3024, seed=seed))) for seed in (6, 7))
     assert found <= 2  # 1 measured: a cluster of parallel lines
+
+
+SIGN_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+
+
+@pytest.mark.skipif(not Path(SIGN_FONT).is_file(), reason="DejaVu Sans Bold not installed")
+def test_large_sign_words_next_to_a_code_are_not_covered(detector):
+    """Big bold signage (strong, mostly vertical strokes) used to pass the locator's
+    energy and coherence tests; only the code beside it may be found."""
+    image = np.full((3024, 4032, 3), 236, np.uint8)
+    canvas = Image.fromarray(image)
+    draw = ImageDraw.Draw(canvas)
+    words = []
+    for i, (text, size) in enumerate([("Caution", 150), ("Wet Floor", 150), ("Welcome", 110), ("Your Care", 110)]):
+        font = ImageFont.truetype(SIGN_FONT, size)
+        xy = (150 + 1900 * (i % 2), 300 + 1200 * (i // 2))
+        draw.text(xy, text, font=font, fill=(245, 250, 240) if i < 2 else (30, 80, 160))
+        words.append(draw.textbbox(xy, text, font=font))
+    image = np.array(canvas)
+    for x0, y0, x1, y1 in words[:2]:  # white on green, like the wet-floor sign
+        patch = image[y0 - 40 : y1 + 40, x0 - 40 : x1 + 40]
+        patch[np.all(patch == 236, axis=2)] = (30, 140, 60)
+    quad = paste(image, code_image(F.Code128, MRN, 2, digits=True), (1400, 2600), angle=5)
+    findings = detector.detect(image)
+    assert coverage(quad, findings, image.shape) >= 0.9
+    for x0, y0, x1, y1 in words:
+        box = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
+        assert coverage(box, findings, image.shape) < 0.5, (x0, y0)
