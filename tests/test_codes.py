@@ -170,7 +170,8 @@ def test_large_sign_words_next_to_a_code_are_not_covered(detector):
     canvas = Image.fromarray(image)
     draw = ImageDraw.Draw(canvas)
     words = []
-    for i, (text, size) in enumerate([("Caution", 150), ("Wet Floor", 150), ("Welcome", 110), ("Your Care", 110)]):
+    signs = [("Caution", 150), ("Wet Floor", 150), ("Welcome", 110), ("Your Care", 110)]
+    for i, (text, size) in enumerate(signs):
         font = ImageFont.truetype(SIGN_FONT, size)
         xy = (150 + 1900 * (i % 2), 300 + 1200 * (i // 2))
         draw.text(xy, text, font=font, fill=(245, 250, 240) if i < 2 else (30, 80, 160))
