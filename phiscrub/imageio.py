@@ -486,7 +486,8 @@ def save_clean(
     The file is built from the pixels alone, written to a temporary file beside
     `dest`, fsynced, checked with verify_clean, and only then renamed onto `dest`.
     On any failure the temporary file is removed and an existing `dest` is left
-    untouched. A `dest` that is `source` (or a link to it) is refused. Returns `dest`.
+    untouched; one left by a process killed mid-write is removed by the next
+    export into that folder. A `dest` that is `source` (or a link to it) is refused. Returns `dest`.
     """
     dest = Path(dest)
     requested = fmt
