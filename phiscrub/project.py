@@ -125,15 +125,16 @@ def project_path(folder: Path, store: Path) -> Path:
 
 
 def _region_to_json(region: Region) -> dict[str, Any]:
+    # float(): detectors may hand over numpy scalars, which JSON does not take.
     out: dict[str, Any] = {
         "kind": region.kind.value,
-        "box": [region.box.x, region.box.y, region.box.w, region.box.h],
-        "score": region.score,
-        "detector": region.detector,
-        "redacted": region.redacted,
+        "box": [float(region.box.x), float(region.box.y), float(region.box.w), float(region.box.h)],
+        "score": float(region.score),
+        "detector": str(region.detector),
+        "redacted": bool(region.redacted),
     }
     if region.polygon is not None:
-        out["polygon"] = [list(p) for p in region.polygon.points]
+        out["polygon"] = [[float(x), float(y)] for x, y in region.polygon.points]
     return out
 
 

@@ -33,7 +33,7 @@ def _photo(path: Path, colour=(200, 200, 200)) -> Path:
 def _regions() -> tuple[Region, ...]:
     name = Region(
         kind=Kind.NAME,
-        box=Box(10.25, 12.5, 40.0, 10.0),
+        box=Box(np.float32(10.25), np.int64(12), 40.0, 10.0),  # detectors may give numpy scalars
         polygon=Polygon.of([(10.25, 12.5), (50.25, 12.5), (50.25, 22.5), (10.25, 22.5)]),
         score=0.93,
         detector="rapidocr+names",
@@ -60,6 +60,7 @@ def test_review_state_round_trips_exactly_but_without_reason_text(tmp_path):
     assert "census" not in text and "label NAME" not in text  # reasons are left out
     again = load_project(where, photo.parent)
     state = again.get(photo)
+    assert state.found[0].box == Box(10.25, 12.0, 40.0, 10.0)
     assert state is not None and state.reviewed and state.exported_to == "/x/a.png"
     assert state.regions == tuple(r.__class__(**{**r.__dict__, "reason": ""}) for r in reviewed)
     assert [r.box for r in state.found] == [r.box for r in found]
