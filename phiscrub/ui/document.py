@@ -1,4 +1,4 @@
-"""One photo under review: its pixels, its regions and its undo history.
+"""One photo under review: its regions, its undo history and, while on screen, its pixels.
 
 The document owns an immutable tuple of Regions; every edit builds a new tuple
 and pushes one SetRegionsCommand that swaps the tuple before/after, so undo and
@@ -16,14 +16,18 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from phiscrub.models import Box, Kind, Region, ScanResult
+from phiscrub.batch import InputFile
+from phiscrub.models import Box, Kind, Region
 
 
 class State(Enum):
-    LOADING = "loading"
+    """Where the photo is in the scan queue (independent of whether its pixels are loaded)."""
+
+    QUEUED = "queued"
     SCANNING = "scanning"
     READY = "ready"  # scanned: findings are regions, editing allowed
-    FAILED = "failed"
+    FAILED = "failed"  # could not be loaded or scanned; `error` says why
+    CANCELLED = "cancelled"  # the batch was cancelled before this photo was scanned
 
 
 class SetRegionsCommand(QUndoCommand):
@@ -49,11 +53,16 @@ class PhotoDocument(QObject):
     def __init__(self, path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.path = Path(path)
+        self.input = InputFile(self.path, str(self.path))  # as the batch and the report name it
+        # Only the photo on screen holds its pixels; the others are reloaded when
+        # shown again, so a folder of 1,000 photos never sits in memory at once.
         self.pixels: np.ndarray | None = None
         self.format: str | None = None
-        self.state = State.LOADING
+        self.state = State.QUEUED
         self.error: str | None = None
-        self.scan_result: ScanResult | None = None
+        self.found: tuple[Region, ...] | None = None  # what the scan found, before review
+        self.width = self.height = 0
+        self.reviewed = False
         self.exported_to: Path | None = None
         self._regions: tuple[Region, ...] = ()
         self.undo_stack = QUndoStack(self)
@@ -66,30 +75,71 @@ class PhotoDocument(QObject):
 
     @property
     def size(self) -> tuple[int, int]:
-        """(width, height) of the upright image; (0, 0) before it is loaded."""
-        if self.pixels is None:
-            return (0, 0)
-        return (int(self.pixels.shape[1]), int(self.pixels.shape[0]))
+        """(width, height) of the upright image; (0, 0) while unknown."""
+        if self.pixels is not None:
+            return (int(self.pixels.shape[1]), int(self.pixels.shape[0]))
+        return (self.width, self.height)
 
     @property
     def editable(self) -> bool:
         return self.state is State.READY
 
+    @property
+    def busy(self) -> bool:
+        return self.state in (State.QUEUED, State.SCANNING)
+
     def set_image(self, pixels: np.ndarray, fmt: str) -> None:
         self.pixels, self.format = pixels, fmt
-        self._set_state(State.SCANNING)
+        self.height, self.width = (int(v) for v in pixels.shape[:2])
 
-    def set_scan_result(self, result: ScanResult) -> None:
+    def release_pixels(self) -> None:
+        self.pixels = None
+
+    def set_state(self, state: State) -> None:
+        if state is not self.state:
+            self._set_state(state)
+
+    def set_scan_result(self, regions: tuple[Region, ...], width: int | None, height: int | None) -> None:
         """The findings become the starting regions; that is not an undoable edit."""
-        self.scan_result = result
-        self._regions = result.regions()
+        self.found = tuple(regions)
+        if width and height:
+            self.width, self.height = int(width), int(height)
+        self.error = None
+        self._regions = self.found
         self.undo_stack.clear()
         self.regions_changed.emit()
         self._set_state(State.READY)
 
+    def restore(
+        self,
+        found: tuple[Region, ...],
+        regions: tuple[Region, ...],
+        width: int | None,
+        height: int | None,
+        reviewed: bool,
+        exported_to: Path | None,
+    ) -> None:
+        """Review state saved by an earlier session: the reviewed regions are the
+        starting point (the saved state is clean; undo starts here)."""
+        self.set_scan_result(found, width, height)
+        self._regions = tuple(regions)
+        self.reviewed = reviewed
+        self.exported_to = exported_to
+        self.regions_changed.emit()
+        self.state_changed.emit()
+
     def fail(self, message: str) -> None:
         self.error = message
         self._set_state(State.FAILED)
+
+    def set_reviewed(self, reviewed: bool) -> None:
+        if reviewed != self.reviewed:
+            self.reviewed = reviewed
+            self.state_changed.emit()
+
+    def mark_exported(self, dest: Path) -> None:
+        self.exported_to = Path(dest)
+        self.state_changed.emit()
 
     def _set_state(self, state: State) -> None:
         self.state = state

@@ -1,31 +1,38 @@
-"""The main window: open photos, watch the scan, review regions, preview, export.
+"""The main window: open photos or a folder, watch the batch scan, review, export.
 
 The window wires widgets to the current PhotoDocument and starts background jobs;
 it holds no region state of its own. Each photo keeps its own document and undo
 stack (collected in one QUndoGroup, so Undo/Redo act on the photo on screen).
+Every scan goes through the core's batch generator (as the CLI's do), run by a
+BatchRunner; the strip on the left lists the photos with thumbnails and badges.
+Review state is saved to a project file per folder (phiscrub.project), in the
+user's project folder, and restored when the folder is opened again.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shiboken6
-from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QFileDialog,
+    QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
+    QListView,
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QPushButton,
     QSplitter,
     QStyle,
     QToolBar,
@@ -33,10 +40,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from phiscrub.imageio import SUPPORTED_SUFFIXES, LoadedImage, output_format
-from phiscrub.models import ScanResult
+from phiscrub.batch import FileResult, InputFile, collect_inputs, default_workers
+from phiscrub.imageio import SUPPORTED_SUFFIXES, LoadedImage, format_for_suffix, output_format, sniff_format
+from phiscrub.project import (
+    ExportJob,
+    Project,
+    ProjectError,
+    load_project,
+    project_path,
+    save_project,
+)
 from phiscrub.redact import Style
+from phiscrub.report import build_report, image_entry, write_report
 from phiscrub.ui import preferences as prefs_io
+from phiscrub.ui.batch_view import (
+    BatchRunner,
+    PhotoDelegate,
+    PhotoFilter,
+    PhotoListModel,
+    RunnerSignals,
+    ThumbnailLoader,
+    ThumbnailSignals,
+    needs_review,
+)
 from phiscrub.ui.canvas import PhotoView, pixmap_from_array
 from phiscrub.ui.document import PhotoDocument, State
 from phiscrub.ui.preferences import Preferences, PreferencesError
@@ -46,10 +72,10 @@ from phiscrub.ui.workers import (
     Job,
     Preview,
     Workers,
+    export_all,
     export_clean,
     load_photo,
     render_clean,
-    scan_photo,
     warm_up,
 )
 
@@ -57,6 +83,35 @@ log = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 NO_PHI_MESSAGE = "No PHI found — review the photo yourself before posting"
+PROJECT_SAVE_DELAY_MS = 800
+
+
+@dataclass
+class ExportSummary:
+    """What "Export all reviewed" did, as the summary dialog shows it."""
+
+    exported: list[Path] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # name, why
+    failed: list[tuple[str, str]] = field(default_factory=list)  # name, reason
+    report: Path | None = None
+    report_error: str | None = None
+
+    def text(self) -> str:
+        lines = [
+            f"Exported: {len(self.exported)}",
+            f"Skipped: {len(self.skipped)}",
+            f"Failed: {len(self.failed)}",
+        ]
+        if self.report is not None:
+            lines.append(f"Report: {self.report}")
+        if self.report_error:
+            lines.append(f"The report was not written: {self.report_error}")
+        return "\n".join(lines)
+
+    def details(self) -> str:
+        out = [f"FAILED {name}: {reason}" for name, reason in self.failed]
+        out += [f"skipped {name}: {why}" for name, why in self.skipped]
+        return "\n".join(out)
 PHOTO_FILTER = "Photos ({})".format(" ".join(f"*{s}" for s in sorted(SUPPORTED_SUFFIXES)))
 
 
@@ -74,6 +129,13 @@ class MainWindow(QMainWindow):
     preview_rendered = Signal(object)  # the exact export pixels shown as "after"
     export_finished = Signal(object)  # Path written
     error_shown = Signal(str)
+    photo_failed = Signal(object)  # PhotoDocument that could not be loaded or scanned
+    batch_progress = Signal(int, int)  # photos done, photos in the queue
+    batch_finished = Signal(bool)  # cancelled
+    thumbnail_ready = Signal(object)  # Path
+    export_all_progress = Signal(int, int)
+    export_all_finished = Signal(object)  # ExportSummary
+    project_saved = Signal(object)  # Path of the project file
 
     def __init__(
         self,
@@ -81,16 +143,43 @@ class MainWindow(QMainWindow):
         scanner: Any = None,
         settings: QSettings | None = None,
         prefs_path: Path | None = None,
+        batch_workers: int | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings if settings is not None else QSettings()
         self.prefs_path = prefs_path or prefs_io.default_path()
         self.prefs = self._load_prefs()
         self._scanner = scanner
-        self._scanner_engine = getattr(scanner, "engine_name", None)
+        self._scanner_engine = self.prefs.engine if scanner is not None else None
         self.workers = Workers(self)
         self.undo_group = QUndoGroup(self)
         self.docs: dict[Path, PhotoDocument] = {}
+        #: Worker processes for a batch of several photos (the core's default: one per core).
+        self.batch_workers = batch_workers or default_workers()
+        # Held by an in-process scan (a single photo) and the warm-up, never both at once.
+        self._scanner_lock = threading.Lock()
+        self._runner_signals = RunnerSignals(self)
+        self._runner_signals.result.connect(self._on_batch_result)
+        self._runner_signals.finished.connect(self._on_batch_run_finished)
+        self._runner: BatchRunner | None = None
+        self._run_ids = 0
+        self._run_docs: list[PhotoDocument] = []  # the running batch's photos, in order
+        self._run_done = 0
+        self._pending: list[PhotoDocument] = []  # waiting for the next run
+        self._batch_total = self._batch_done = 0
+        self._thumb_signals = ThumbnailSignals(self)
+        self._thumb_signals.ready.connect(self._on_thumbnail)
+        self._thumbnails = ThumbnailLoader(self._thumb_signals)
+        self.workers.adopt(self._thumbnails.stop)
+        self.workers.adopt(self._stop_batch)
+        self.projects: dict[Path, Project] = {}
+        self._dirty_projects: set[Path] = set()
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(PROJECT_SAVE_DELAY_MS)
+        self._save_timer.timeout.connect(self.save_projects)
+        self._syncing_strip = False
+        self._exporting = False
         self.doc: PhotoDocument | None = None
         self.redaction_style = self.prefs.redaction_style
         self.confirm_close = True
@@ -110,7 +199,9 @@ class MainWindow(QMainWindow):
         self.undo_group.cleanChanged.connect(self._update_modified)
         if scanner is None:
             # Load the models now so the first photo is not kept waiting for them.
-            self._run(None, warm_up, self.scanner(), failed=self._on_warm_up_failed, scan=True)
+            self._run(
+                None, warm_up, self.scanner(), self._scanner_lock, failed=self._on_warm_up_failed, scan=True
+            )
 
     # ------------------------------------------------------------------ building
 
@@ -132,9 +223,50 @@ class MainWindow(QMainWindow):
         hint.setStyleSheet("color: gray")
         side_layout.addWidget(hint)
 
-        self.file_list = QListWidget()
-        self.file_list.setToolTip("Photos opened in this window (Page Up / Page Down)")
-        self.file_list.currentItemChanged.connect(self._on_file_chosen)
+        self.photo_model = PhotoListModel(self)
+        self.photo_filter = PhotoFilter(self)
+        self.photo_filter.setSourceModel(self.photo_model)
+        self.strip = QListView()
+        self.strip.setModel(self.photo_filter)
+        self.strip.setItemDelegate(PhotoDelegate(self.strip))
+        self.strip.setUniformItemSizes(True)
+        self.strip.setLayoutMode(QListView.LayoutMode.Batched)
+        self.strip.setBatchSize(100)
+        self.strip.setToolTip("Photos opened in this window (Page Up / Page Down)")
+        self.strip.selectionModel().currentChanged.connect(self._on_strip_current_changed)
+        self.filter_box = QComboBox()
+        for mode, title in PhotoFilter.MODES.items():
+            self.filter_box.addItem(title, mode)
+        self.filter_box.setToolTip("Which photos the list shows, and in what order")
+        self.filter_box.currentIndexChanged.connect(
+            lambda _i: self.set_filter(self.filter_box.currentData())
+        )
+        self.queue_progress = QProgressBar()
+        self.queue_progress.setFormat("%v of %m scanned")
+        self.queue_progress.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop scanning; photos already scanned keep their results")
+        self.cancel_button.clicked.connect(self.cancel_batch)
+        batch_row = QHBoxLayout()
+        batch_row.setContentsMargins(0, 0, 0, 0)
+        batch_row.addWidget(self.queue_progress, 1)
+        batch_row.addWidget(self.cancel_button)
+        self.batch_bar = QWidget()
+        self.batch_bar.setLayout(batch_row)
+        self.batch_bar.hide()
+        self.queue_status = QLabel()
+        self.queue_status.setTextFormat(Qt.TextFormat.PlainText)
+        self.queue_status.setStyleSheet("color: gray")
+        self.export_all_button = QPushButton("Export All Reviewed")
+        self.export_all_button.clicked.connect(self.export_all_reviewed)
+        self.file_list = QWidget()  # the queue panel: filter, batch progress, strip, export all
+        panel = QVBoxLayout(self.file_list)
+        panel.setContentsMargins(4, 4, 4, 4)
+        panel.addWidget(self.filter_box)
+        panel.addWidget(self.batch_bar)
+        panel.addWidget(self.strip, 1)
+        panel.addWidget(self.queue_status)
+        panel.addWidget(self.export_all_button)
         self.file_list.hide()
 
         self.splitter = QSplitter()
@@ -142,7 +274,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.view)
         self.splitter.addWidget(side)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([180, 1000, 260])
+        self.splitter.setSizes([250, 1000, 260])
         self.setCentralWidget(self.splitter)
 
         self.progress = QProgressBar()
@@ -208,6 +340,27 @@ class MainWindow(QMainWindow):
             self.export_current,
             "Write a redacted, metadata-free copy (never over the original)",
             asset_icon("export.svg", std(sp.SP_DialogSaveButton)),
+        )
+        self.act_export_all = self._action(
+            "Export &All Reviewed",
+            "Ctrl+Shift+E",
+            self.export_all_reviewed,
+            "Write a clean copy of every photo marked reviewed, then a report",
+        )
+        self.act_cancel_batch = self._action(
+            "&Cancel Scanning", None, self.cancel_batch, "Stop the batch scan; finished photos are kept"
+        )
+        self.act_reviewed = self._action(
+            "&Reviewed", "Ctrl+Shift+Return", None, "Mark this photo as reviewed (ready to export)"
+        )
+        self.act_reviewed.setCheckable(True)
+        self.act_reviewed.toggled.connect(self._on_reviewed_toggled)
+        self.act_review_next = self._action(
+            "Mark Reviewed and &Next",
+            ["Ctrl+Return", "Ctrl+Enter"],
+            self.mark_reviewed_and_next,
+            "Mark this photo reviewed and go to the next one needing review",
+            asset_icon("toggle.svg", std(sp.SP_DialogYesButton)),
         )
         self.act_prefs = self._action(
             "&Preferences…", QKeySequence.StandardKey.Preferences, self.edit_preferences, "Preferences"
@@ -289,12 +442,16 @@ class MainWindow(QMainWindow):
         m.addActions([self.act_open, self.act_open_folder])
         m.addSeparator()
         m.addAction(self.act_export)
+        m.addAction(self.act_export_all)
+        m.addAction(self.act_cancel_batch)
         m.addSeparator()
         m.addActions([self.act_prefs, self.act_quit])
         m = menu.addMenu("&Edit")
         m.addActions([self.act_undo, self.act_redo])
         m.addSeparator()
         m.addActions([self.act_toggle, self.act_delete, self.act_add, self.act_select_all])
+        m.addSeparator()
+        m.addActions([self.act_reviewed, self.act_review_next])
         m = menu.addMenu("&View")
         m.addActions([self.act_fit, self.act_actual, self.act_zoom_in, self.act_zoom_out])
         m.addSeparator()
@@ -310,7 +467,9 @@ class MainWindow(QMainWindow):
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(tb)
         tb.addAction(self.act_open)
+        tb.addAction(self.act_open_folder)
         tb.addAction(self.act_export)
+        tb.addAction(self.act_review_next)
         tb.addSeparator()
         tb.addAction(self.act_undo)
         tb.addAction(self.act_redo)
@@ -363,6 +522,7 @@ class MainWindow(QMainWindow):
 
     def scanner(self) -> Any:
         """The app's one Scanner, rebuilt only when the engine preference changes."""
+        # An injected Scanner is kept until the user picks another engine.
         if self._scanner is None or self._scanner_engine != self.prefs.engine:
             from phiscrub.scan import Scanner  # imports the OCR stack; only when needed
 
@@ -419,74 +579,123 @@ class MainWindow(QMainWindow):
             self.open_paths([folder])
 
     def open_paths(self, paths: list[str | Path]) -> None:
-        """Add photos (files, or the photos directly inside folders) and show the first new one."""
-        found: list[Path] = []
+        """Add photos (files, or the photos directly inside folders) to the queue, scan
+        them in the background and show the first new one at once."""
+        existing: list[Path] = []
         missing: list[str] = []
         for raw in paths:
             p = Path(raw).expanduser()
-            if p.is_dir():
-                found += sorted(
-                    c for c in p.iterdir() if c.suffix.lower() in SUPPORTED_SUFFIXES and c.is_file()
-                )
-            elif p.is_file():
-                found.append(p)
+            if p.exists():
+                existing.append(p)
             else:
                 missing.append(p.name)
         if missing:
             self.show_error("Not found", "These could not be opened: " + ", ".join(missing))
-        if not found:
+        try:
+            inputs = collect_inputs(existing)
+        except OSError as exc:
+            self.show_error("Cannot open", f"The folder could not be listed ({exc.strerror}).")
+            return
+        if not inputs:
             if not missing:
                 self.show_error("No photos", "No photos were found there.")
             return
-        self._remember_folder(found[0].parent.resolve())
-        first = None
-        for p in found:
-            key = p.resolve()
-            if self._row_of(key) is None:
-                item = QListWidgetItem(p.name)
-                item.setData(Qt.ItemDataRole.UserRole, str(key))
-                item.setToolTip(str(key))
-                self.file_list.addItem(item)
+        self._remember_folder(inputs[0].path.parent.resolve())
+        new_docs: list[PhotoDocument] = []
+        first: Path | None = None
+        for item in inputs:
+            key = item.path.resolve()
             first = first or key
-        self.file_list.setVisible(self.file_list.count() > 1)
+            if key in self.docs:
+                continue
+            doc = PhotoDocument(key, self)
+            doc.input = InputFile(key, item.display, item.subdir)
+            self.docs[key] = doc
+            self.undo_group.addStack(doc.undo_stack)
+            doc.state_changed.connect(self._on_any_doc_changed)
+            doc.regions_changed.connect(self._on_any_doc_changed)
+            self._restore(doc)
+            new_docs.append(doc)
+        self.photo_model.add(new_docs)
+        self._thumbnails.add([d.path for d in new_docs])
+        self.file_list.setVisible(len(self.docs) > 1)
+        self._update_queue_status()
         self.show_photo(first)
+        self._enqueue([d for d in new_docs if d.state is State.QUEUED])
 
     def _row_of(self, path: Path) -> int | None:
-        for row in range(self.file_list.count()):
-            if self.file_list.item(row).data(Qt.ItemDataRole.UserRole) == str(path):
-                return row
-        return None
+        """The photo's row in the strip as shown (filtered and sorted), or None."""
+        row = self.photo_model.row_of(Path(path))
+        if row is None:
+            return None
+        index = self.photo_filter.mapFromSource(self.photo_model.index(row))
+        return index.row() if index.isValid() else None
 
-    def _on_file_chosen(self, current: QListWidgetItem | None, _previous: Any) -> None:
-        if current is not None:
-            self.show_photo(Path(current.data(Qt.ItemDataRole.UserRole)))
+    def set_filter(self, mode: str) -> None:
+        self.filter_box.blockSignals(True)
+        self.filter_box.setCurrentIndex(self.filter_box.findData(mode))
+        self.filter_box.blockSignals(False)
+        self.photo_filter.set_mode(mode)
+        self._select_in_strip(self.doc.path if self.doc else None)
+
+    def visible_paths(self) -> list[Path]:
+        """The photos in the strip, in the order shown."""
+        return [
+            Path(self.photo_filter.index(row, 0).data(Qt.ItemDataRole.UserRole))
+            for row in range(self.photo_filter.rowCount())
+        ]
+
+    def _select_in_strip(self, path: Path | None) -> None:
+        self._syncing_strip = True
+        try:
+            row = self._row_of(path) if path is not None else None
+            if row is None:
+                self.strip.selectionModel().clearSelection()
+            else:
+                index = self.photo_filter.index(row, 0)
+                self.strip.selectionModel().setCurrentIndex(
+                    index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                )
+                self.strip.scrollTo(index)
+        finally:
+            self._syncing_strip = False
+
+    def _on_strip_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._syncing_strip or not current.isValid():
+            return
+        self.show_photo(Path(current.data(Qt.ItemDataRole.UserRole)))
 
     def _step_photo(self, step: int) -> None:
-        n = self.file_list.count()
-        if n:
-            self.file_list.setCurrentRow((self.file_list.currentRow() + step) % n)
+        paths = self.visible_paths()
+        if not paths:
+            return
+        row = self._row_of(self.doc.path) if self.doc is not None else None
+        row = 0 if row is None and step > 0 else (-1 if row is None else row + step)
+        self.show_photo(paths[row % len(paths)])
 
     def show_photo(self, path: Path) -> None:
-        """Make `path` the photo on screen, loading and scanning it the first time."""
+        """Make `path` the photo on screen, loading its pixels (its scan comes from the queue)."""
         path = Path(path)
         if self.doc is not None and self.doc.path == path:
+            self._select_in_strip(path)
             return
-        row = self._row_of(path)
-        if row is not None and self.file_list.currentRow() != row:
-            self.file_list.blockSignals(True)
-            self.file_list.setCurrentRow(row)
-            self.file_list.blockSignals(False)
-        if self.doc is not None:
-            self.doc.regions_changed.disconnect(self._on_regions_changed)
-            self.doc.state_changed.disconnect(self._on_state_changed)
+        self._select_in_strip(path)
+        previous = self.doc
+        if previous is not None:
+            previous.regions_changed.disconnect(self._on_regions_changed)
+            previous.state_changed.disconnect(self._on_state_changed)
+            previous.release_pixels()  # only the photo on screen is kept in memory
         self.act_preview.setChecked(False)
         self.act_add.setChecked(False)
         self.view.clear()
-        doc = self.docs.get(path)
-        if doc is None:
-            doc = PhotoDocument(path, self)
-            self.docs[path] = doc
-            self.undo_group.addStack(doc.undo_stack)
+        doc = self.docs[path]
+        self.doc = doc
+        self.undo_group.setActiveStack(doc.undo_stack)
+        doc.regions_changed.connect(self._on_regions_changed)
+        doc.state_changed.connect(self._on_state_changed)
+        if doc.state is State.CANCELLED:
+            self._enqueue([doc], front=True)  # a photo the user wants to see gets scanned
+        if doc.pixels is None and doc.state is not State.FAILED:
             self._opened_at[path] = time.perf_counter()
             self._run(
                 doc,
@@ -496,16 +705,170 @@ class MainWindow(QMainWindow):
                 failed=self._on_load_failed,
                 progress=self._on_load_progress,
             )
-        self.doc = doc
-        self.undo_group.setActiveStack(doc.undo_stack)
-        doc.regions_changed.connect(self._on_regions_changed)
-        doc.state_changed.connect(self._on_state_changed)
-        if doc.pixels is not None:
+        elif doc.pixels is not None:
             self.view.set_photo(pixmap_from_array(doc.pixels), *doc.size)
             self.view.zoom_fit()
         self._on_regions_changed()
         self._on_state_changed()
         self._update_title()
+
+    # ------------------------------------------------------------------ the batch queue
+
+    def _enqueue(self, docs: list[PhotoDocument], *, front: bool = False) -> None:
+        docs = [d for d in docs if d not in self._pending and d not in self._run_docs[self._run_done :]]
+        if not docs:
+            return
+        for doc in docs:
+            doc.set_state(State.QUEUED)
+        self._pending = docs + self._pending if front else self._pending + docs
+        self._batch_total += len(docs)
+        self._start_next_run()
+        self._update_batch_bar()
+
+    def _start_next_run(self) -> None:
+        if self._runner is not None or not self._pending or self.closing:
+            return
+        docs, self._pending = self._pending, []
+        self._run_ids += 1
+        workers = 1 if len(docs) == 1 else self.batch_workers
+        self._run_docs, self._run_done = docs, 0
+        self._runner = BatchRunner(
+            self._run_ids,
+            [doc.input for doc in docs],
+            self.scanner(),
+            workers,
+            self._runner_signals,
+            self._scanner_lock,
+        )
+        self._mark_scanning()
+        log.info("batch of %d photos started with %d worker(s)", len(docs), workers)
+        self._runner.start()
+
+    def _mark_scanning(self) -> None:
+        """The photos a worker is on now: results come in order, so they are the next
+        `workers` of the run after the last one that came back."""
+        if self._runner is None:
+            return
+        for doc in self._run_docs[self._run_done : self._run_done + max(1, self._runner.workers)]:
+            if doc.state is State.QUEUED:
+                doc.set_state(State.SCANNING)
+
+    @Slot(int, object)
+    def _on_batch_result(self, run_id: int, result: FileResult) -> None:
+        runner = self._runner
+        if runner is None or run_id != runner.run_id or runner.cancelled:
+            return  # a late result of a cancelled run: what was cancelled stays cancelled
+        doc = self.docs.get(result.input.path)
+        self._run_done += 1
+        self._batch_done += 1
+        if doc is not None and doc.busy:
+            if result.ok:
+                doc.set_scan_result(result.regions, result.width, result.height)
+                self._record(doc)
+                if doc is self.doc:
+                    self.statusBar().showMessage(self._summary_text(doc), 10_000)
+                self.scan_finished.emit(doc)
+            else:
+                self._fail(doc, result.error or "unknown error")
+        self._mark_scanning()
+        self._update_batch_bar()
+
+    @Slot(int, bool)
+    def _on_batch_run_finished(self, run_id: int, cancelled: bool) -> None:
+        runner = self._runner
+        if runner is None or run_id != runner.run_id:
+            return
+        runner.join(5)
+        self._runner = None
+        self._run_docs, self._run_done = [], 0
+        if self._pending:
+            self._start_next_run()
+        else:
+            self.save_projects()
+        self._update_batch_bar()
+        if self._runner is None:
+            self.batch_finished.emit(cancelled)
+
+    def cancel_batch(self) -> None:
+        """Stop scanning now: the photos not scanned yet are marked so (and scanned
+        when shown); the ones done keep their results. The worker in flight finishes
+        its photo in the background and its result is dropped."""
+        if self._runner is None and not self._pending:
+            return
+        stopped = self._pending + (self._run_docs[self._run_done :] if self._runner else [])
+        self._pending = []
+        if self._runner is not None:
+            self._runner.cancel()
+        for doc in stopped:
+            if doc.busy:
+                doc.set_state(State.CANCELLED)
+        self._batch_total = self._batch_done
+        self.statusBar().showMessage(f"Scanning cancelled; {len(stopped)} photos not scanned", 10_000)
+        self._update_batch_bar()
+        self.save_projects()
+        if self._runner is not None:
+            self.batch_finished.emit(True)
+
+    def _stop_batch(self) -> None:
+        runner = self._runner
+        self._pending = []
+        if runner is not None:
+            runner.cancel()
+            runner.join(60)
+
+    def _stop_batch_async(self) -> None:
+        if self._runner is not None:
+            self._runner.cancel()
+        self._pending = []
+
+    def batch_running(self) -> bool:
+        return self._runner is not None and not self._runner.cancelled
+
+    def _update_batch_bar(self) -> None:
+        running = self.batch_running() or bool(self._pending)
+        self.batch_bar.setVisible(running)
+        self.act_cancel_batch.setEnabled(running)
+        if running:
+            self.queue_progress.setRange(0, max(self._batch_total, 1))
+            self.queue_progress.setValue(self._batch_done)
+        else:
+            self._batch_total = self._batch_done = 0
+        self.batch_progress.emit(self._batch_done, self._batch_total)
+        self._update_queue_status()
+
+    def _update_queue_status(self) -> None:
+        docs = self.photo_model.docs
+        to_review = sum(1 for d in docs if needs_review(d))
+        reviewed = sum(1 for d in docs if d.reviewed and d.state is State.READY)
+        failed = sum(1 for d in docs if d.state is State.FAILED)
+        text = f"{len(docs)} photos · {to_review} to review · {reviewed} reviewed"
+        if failed:
+            text += f" · {failed} failed"
+        self.queue_status.setText(text)
+        self.export_all_button.setEnabled(reviewed > 0 and not self._exporting)
+        self.act_export_all.setEnabled(reviewed > 0 and not self._exporting)
+
+    def _fail(self, doc: PhotoDocument, message: str) -> None:
+        doc.fail(message)
+        self._record(doc)
+        self.photo_failed.emit(doc)
+        if len(self.docs) == 1:  # one photo opened: say so; in a batch the badge says it
+            self.show_error("Cannot open photo", f"{doc.path.name}: {message}.")
+        elif doc is self.doc:
+            self.statusBar().showMessage(f"{doc.path.name}: {message}", 10_000)
+
+    @Slot(str, object)
+    def _on_thumbnail(self, path: str, pixels: np.ndarray) -> None:
+        self.photo_model.set_thumbnail(Path(path), pixmap_from_array(pixels))
+        self.thumbnail_ready.emit(Path(path))
+
+    def _on_any_doc_changed(self) -> None:
+        doc = self.sender()
+        if isinstance(doc, PhotoDocument):
+            self.photo_model.doc_changed(doc)
+            if doc.state is State.READY:
+                self._record(doc)
+        self._update_queue_status()
 
     # ------------------------------------------------------------------ job results
 
@@ -517,22 +880,13 @@ class MainWindow(QMainWindow):
 
     @Slot(object, object)
     def _on_loaded(self, doc: PhotoDocument, loaded: LoadedImage) -> None:
+        if doc is not self.doc:
+            return  # the user moved on; only the photo on screen holds pixels
         doc.set_image(loaded.pixels, loaded.format)
-        if doc is self.doc:
-            self.view.set_photo(pixmap_from_array(loaded.pixels), *doc.size)
-            self._first_pixels_shown(doc)
+        self.view.set_photo(pixmap_from_array(loaded.pixels), *doc.size)
+        self._first_pixels_shown(doc)
+        self._on_regions_changed()
         self.photo_loaded.emit(doc)
-        if self.closing:
-            return
-        self._run(
-            doc,
-            scan_photo,
-            self.scanner(),
-            loaded.pixels,
-            ok=self._on_scanned,
-            failed=self._on_scan_failed,
-            scan=True,
-        )
 
     def _first_pixels_shown(self, doc: PhotoDocument) -> None:
         started = self._opened_at.pop(doc.path, None)
@@ -543,20 +897,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object, str)
     def _on_load_failed(self, doc: PhotoDocument, message: str) -> None:
-        doc.fail(message)
-        self.show_error("Cannot open photo", f"{doc.path.name}: {message}.")
-
-    @Slot(object, object)
-    def _on_scanned(self, doc: PhotoDocument, result: ScanResult) -> None:
-        doc.set_scan_result(result)
-        if doc is self.doc:
-            self.statusBar().showMessage(self._summary_text(doc), 10_000)
-        self.scan_finished.emit(doc)
-
-    @Slot(object, str)
-    def _on_scan_failed(self, doc: PhotoDocument, message: str) -> None:
-        doc.fail(message)
-        self.show_error("Scan failed", f"{doc.path.name} could not be scanned: {message}.")
+        if doc.state is not State.FAILED:
+            self._fail(doc, message)
 
     @Slot(object, str)
     def _on_warm_up_failed(self, _tag: Any, message: str) -> None:
@@ -576,10 +918,11 @@ class MainWindow(QMainWindow):
             return
         self.view.set_regions(doc.regions, editable=doc.editable)
         placeholder = {
-            State.LOADING: "Opening…",
+            State.QUEUED: "Waiting to be scanned…",
             State.SCANNING: "Scanning…",
             State.READY: "Nothing found",
             State.FAILED: "Not scanned",
+            State.CANCELLED: "Not scanned",
         }[doc.state]
         self.region_list.set_regions(doc.regions, placeholder)
         self.region_list.select_indices(self.view.selected_indices())
@@ -591,40 +934,57 @@ class MainWindow(QMainWindow):
 
     def _on_state_changed(self) -> None:
         doc = self.doc
-        busy = doc is not None and doc.state in (State.LOADING, State.SCANNING)
+        busy = doc is not None and (doc.busy or (doc.pixels is None and doc.state is not State.FAILED))
         self.progress.setVisible(busy)
         if doc is not None and doc.state is State.SCANNING:
             self.statusBar().showMessage(f"Scanning {doc.path.name} for PHI…")
         if doc is not None:
             self.summary.setText(self._summary_text(doc))
-            if doc.state is State.READY:
+            if doc.state in (State.READY, State.FAILED):
                 self._on_regions_changed()  # items become editable
+            self.act_reviewed.blockSignals(True)
+            self.act_reviewed.setChecked(doc.reviewed)
+            self.act_reviewed.blockSignals(False)
         self._update_notice()
         self._update_actions()
 
     def _summary_text(self, doc: PhotoDocument) -> str:
-        if doc.state is State.LOADING:
-            return "Opening…"
+        if doc.state is State.QUEUED:
+            return "Waiting in the queue to be scanned…"
         if doc.state is State.SCANNING:
             return "Scanning for names, dates, IDs, faces and barcodes…"
         if doc.state is State.FAILED:
             return f"Not scanned: {doc.error}"
-        if not doc.regions and not (doc.scan_result and doc.scan_result.findings):
-            return NO_PHI_MESSAGE
-        covered = sum(r.redacted for r in doc.regions)
-        kept = len(doc.regions) - covered
-        text = f"{len(doc.regions)} region{'s' if len(doc.regions) != 1 else ''}: {covered} covered"
-        return text + (f", {kept} kept" if kept else "")
+        if doc.state is State.CANCELLED:
+            return "Not scanned (scanning was cancelled)"
+        if not doc.regions and not doc.found:
+            text = NO_PHI_MESSAGE
+        else:
+            covered = sum(r.redacted for r in doc.regions)
+            kept = len(doc.regions) - covered
+            text = f"{len(doc.regions)} region{'s' if len(doc.regions) != 1 else ''}: {covered} covered"
+            text += f", {kept} kept" if kept else ""
+        if doc.reviewed:
+            text += "\nReviewed."
+        if doc.exported_to is not None:
+            text += f"\nExported to {doc.exported_to}"
+        return text
 
     def _update_notice(self) -> None:
         doc = self.doc
         if doc is None:
             self.view.set_busy(None)
-        elif doc.state is State.LOADING:
+        elif doc.pixels is None and doc.state is not State.FAILED and not self.view.has_photo():
             self.view.set_busy("Opening…")
+        elif doc.state is State.QUEUED:
+            self.view.set_busy("Waiting to be scanned…  (other photos are being scanned)")
         elif doc.state is State.SCANNING:
             self.view.set_busy("Scanning for PHI…  (you can zoom and pan meanwhile)")
-        elif doc.state is State.READY and not doc.regions and not doc.scan_result.findings:
+        elif doc.state is State.FAILED:
+            self.view.set_busy(f"Error: {doc.error}")
+        elif doc.state is State.CANCELLED:
+            self.view.set_busy("Not scanned")
+        elif doc.state is State.READY and not doc.regions and not doc.found:
             self.view.set_busy(NO_PHI_MESSAGE)
         elif self.act_preview.isChecked():
             self.view.set_busy("After: exactly what the export writes" if self._after_ready else "Rendering…")
@@ -636,19 +996,20 @@ class MainWindow(QMainWindow):
         ready = doc is not None and doc.state is State.READY
         has_sel = ready and bool(self.view.selected_indices())
         previewing = self.act_preview.isChecked()
-        self.act_export.setEnabled(ready)
+        loaded = ready and doc.pixels is not None
+        self.act_export.setEnabled(loaded)
         self.act_toggle.setEnabled(has_sel)
         self.act_delete.setEnabled(has_sel and not previewing)
         self.act_add.setEnabled(ready and not previewing)
-        self.act_preview.setEnabled(ready)
+        self.act_preview.setEnabled(loaded)
         self.act_select_all.setEnabled(ready)
+        self.act_reviewed.setEnabled(ready)
+        self.act_review_next.setEnabled(ready)
 
     def _update_modified(self, *_args: Any) -> None:
         self.setWindowModified(any(d.modified for d in self.docs.values()))
-        for path, doc in self.docs.items():
-            row = self._row_of(path)
-            if row is not None:
-                self.file_list.item(row).setText(("• " if doc.modified else "") + path.name)
+        if self.doc is not None:
+            self.photo_model.doc_changed(self.doc)  # the "•" of unexported edits
 
     def _update_title(self) -> None:
         name = self.doc.path.name if self.doc else ""
@@ -774,9 +1135,10 @@ class MainWindow(QMainWindow):
     @Slot(object, object)
     def _on_exported(self, tag: tuple[PhotoDocument, int], dest: Path) -> None:
         doc, index = tag
-        doc.exported_to = dest
         if doc.undo_stack.index() == index:
             doc.undo_stack.setClean()
+        doc.mark_exported(dest)
+        self._record(doc)
         self._update_actions()
         self.statusBar().showMessage(f"Exported clean copy to {dest}")
         self.export_finished.emit(dest)
@@ -786,6 +1148,242 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self.statusBar().showMessage("Export failed")
         self.show_error("Export failed", f"The clean copy was not written: {message}.")
+
+    # ------------------------------------------------------------------ review and export all
+
+    def _on_reviewed_toggled(self, on: bool) -> None:
+        if (doc := self._editable_doc()) is not None:
+            doc.set_reviewed(on)
+
+    def mark_reviewed_and_next(self) -> None:
+        """Mark the photo on screen reviewed and go to the next photo needing review
+        (in the strip's order, after this one; wrapping round)."""
+        doc = self._editable_doc()
+        if doc is None:
+            return
+        order = self.visible_paths()
+        start = order.index(doc.path) if doc.path in order else -1
+        doc.set_reviewed(True)
+        after = order[start + 1 :] + order[: start + 1]
+        nxt = next((p for p in after if p != doc.path and needs_review(self.docs[p])), None)
+        if nxt is None:  # nothing scanned left to review: the next one still in the queue
+            nxt = next((p for p in after if p != doc.path and self.docs[p].busy), None)
+        if nxt is not None:
+            self.show_photo(nxt)
+        else:
+            self._select_in_strip(doc.path)
+            self.statusBar().showMessage("Every scanned photo is reviewed", 10_000)
+
+    def export_all_reviewed(self) -> None:
+        """Write a clean copy of every reviewed photo with its reviewed regions, through
+        the core's export, then show a summary and write a report JSON."""
+        if self._exporting:
+            return
+        summary = ExportSummary()
+        jobs: list[ExportJob] = []
+        tags: list[tuple[PhotoDocument, int]] = []
+        taken: set[Path] = set(self.docs)  # never a destination equal to an input
+        for doc in self.photo_model.docs:
+            if doc.state is not State.READY or not doc.reviewed:
+                why = {
+                    State.FAILED: f"could not be scanned ({doc.error})",
+                    State.CANCELLED: "not scanned",
+                    State.QUEUED: "not scanned yet",
+                    State.SCANNING: "not scanned yet",
+                }.get(doc.state, "not marked reviewed")
+                summary.skipped.append((doc.path.name, why))
+                continue
+            try:
+                fmt = format_for_suffix(doc.path.suffix)
+            except ValueError:
+                fmt = sniff_format(doc.path)
+            try:
+                if fmt is None:
+                    raise ValueError("cannot tell this image's format from its name")
+                dest = self.prefs.destination(doc.path, output_format(fmt), taken)
+            except (ValueError, OSError) as exc:
+                summary.failed.append((doc.path.name, str(exc)))
+                continue
+            jobs.append(ExportJob(doc.input, doc.regions, dest))
+            tags.append((doc, doc.undo_stack.index()))
+        if not jobs:
+            self._finish_export_all(summary, [], [])
+            return
+        self._exporting = True
+        self._export_total = len(jobs)
+        self._export_done = 0
+        self._update_queue_status()
+        self.queue_progress.setFormat("%v of %m exported")
+        self.queue_progress.setRange(0, len(jobs))
+        self.queue_progress.setValue(0)
+        self.batch_bar.show()
+        self.cancel_button.setEnabled(False)
+        self.statusBar().showMessage(f"Exporting {len(jobs)} reviewed photos…")
+        self._run(
+            (summary, tags),
+            export_all,
+            jobs,
+            self.redaction_style,
+            ok=self._on_export_all_done,
+            failed=self._on_export_all_failed,
+            progress=self._on_export_all_progress,
+        )
+
+    @Slot(object, object)
+    def _on_export_all_progress(self, _tag: Any, result: FileResult) -> None:
+        self._export_done += 1
+        self.queue_progress.setValue(self._export_done)
+        self.export_all_progress.emit(self._export_done, self._export_total)
+
+    @Slot(object, object)
+    def _on_export_all_done(self, tag: tuple[ExportSummary, list], results: list[FileResult]) -> None:
+        summary, tags = tag
+        self._finish_export_all(summary, tags, results)
+
+    @Slot(object, str)
+    def _on_export_all_failed(self, tag: tuple[ExportSummary, list], message: str) -> None:
+        summary, _tags = tag
+        summary.failed.append(("(export)", message))
+        self._finish_export_all(summary, [], [])
+
+    def _finish_export_all(
+        self, summary: ExportSummary, tags: list[tuple[PhotoDocument, int]], results: list[FileResult]
+    ) -> None:
+        self._exporting = False
+        self.queue_progress.setFormat("%v of %m scanned")
+        self.cancel_button.setEnabled(True)
+        self._update_batch_bar()
+        entries = []
+        for (doc, index), result in zip(tags, results, strict=True):
+            entries.append(
+                image_entry(
+                    result.input.display,
+                    output=str(result.output) if result.output else None,
+                    status=result.status,
+                    error=result.error,
+                    width=result.width,
+                    height=result.height,
+                    regions=result.regions,
+                    seconds=result.seconds,
+                )
+            )
+            if result.ok and result.output is not None:
+                summary.exported.append(result.output)
+                if doc.undo_stack.index() == index:
+                    doc.undo_stack.setClean()
+                doc.mark_exported(result.output)
+                self._record(doc)
+            else:
+                summary.failed.append((doc.path.name, result.error or "unknown error"))
+        if entries:
+            first = Path(entries[0]["output"] or tags[0][0].path)
+            folder = first.parent if entries[0]["output"] else self.prefs.output_folder(tags[0][0].path)
+            name = time.strftime("phiscrub-report-%Y%m%d-%H%M%S.json")
+            try:
+                summary.report = write_report(
+                    folder / name,
+                    build_report(
+                        entries,
+                        command="redact",
+                        engine=self.prefs.engine,
+                        style=self.redaction_style.value,
+                        source="phiscrub-gui",
+                        skipped=len(summary.skipped),
+                    ),
+                )
+            except OSError as exc:
+                summary.report_error = exc.strerror or type(exc).__name__
+        self.save_projects()
+        self._update_queue_status()
+        self.statusBar().showMessage(
+            f"Exported {len(summary.exported)}, skipped {len(summary.skipped)}, failed {len(summary.failed)}",
+            15_000,
+        )
+        box = QMessageBox(
+            QMessageBox.Icon.Warning if summary.failed else QMessageBox.Icon.Information,
+            "Export all reviewed",
+            summary.text(),
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        if summary.failed or summary.skipped:
+            box.setDetailedText(summary.details())
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.summary_box = box
+        self.export_all_finished.emit(summary)
+
+    # ------------------------------------------------------------------ review projects
+
+    def project_store(self) -> Path:
+        return self.prefs.project_folder(self.prefs_path.parent / "projects")
+
+    def _project_for(self, doc: PhotoDocument) -> Project:
+        folder = doc.path.parent
+        project = self.projects.get(folder)
+        if project is None:
+            where = project_path(folder, self.project_store())
+            try:
+                project = load_project(where, folder)
+            except ProjectError as exc:
+                # Kept aside, never overwritten: the user may want it back.
+                aside = where.with_name(where.name + time.strftime(".damaged-%Y%m%d-%H%M%S"))
+                try:
+                    where.rename(aside)
+                except OSError:
+                    pass
+                self.show_error("Review not restored", f"{exc}. It was set aside as {aside.name}.")
+                project = Project(folder.resolve())
+            self.projects[folder] = project
+        return project
+
+    def _restore(self, doc: PhotoDocument) -> None:
+        state = self._project_for(doc).get(doc.path)
+        if state is None:
+            return
+        if state.status == "error":
+            doc.fail(state.error or "could not be scanned")
+            return
+        exported = Path(state.exported_to) if state.exported_to else None
+        doc.restore(state.found, state.regions, state.width, state.height, state.reviewed, exported)
+
+    def _record(self, doc: PhotoDocument) -> None:
+        """Put the photo's review state into its project (saved shortly after)."""
+        if doc.state not in (State.READY, State.FAILED):
+            return
+        project = self._project_for(doc)
+        state = project.state_for(
+            doc.path,
+            status="ok" if doc.state is State.READY else "error",
+            error=doc.error if doc.state is State.FAILED else None,
+            width=doc.width or None,
+            height=doc.height or None,
+            found=doc.found or (),
+            regions=doc.regions,
+            reviewed=doc.reviewed,
+            exported_to=str(doc.exported_to) if doc.exported_to else None,
+        )
+        if state is not None and project.photos.get(state.name) != state:
+            project.put(state)
+            self._dirty_projects.add(doc.path.parent)
+            self._save_timer.start()
+
+    def save_projects(self) -> None:
+        """Write every changed project now (atomically; an error is shown once, not per photo)."""
+        self._save_timer.stop()
+        for folder in sorted(self._dirty_projects):
+            where = project_path(folder, self.project_store())
+            try:
+                save_project(self.projects[folder], where)
+            except OSError as exc:
+                self.show_error(
+                    "Review not saved",
+                    f"The review of {folder.name} could not be saved to {where.parent} ({exc.strerror}).",
+                )
+                continue
+            self._dirty_projects.discard(folder)
+            self.project_saved.emit(where)
 
     # ------------------------------------------------------------------ errors
 
@@ -822,6 +1420,8 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self.closing = True  # results still arriving start no new work
+        self._stop_batch_async()
+        self.save_projects()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.sync()

@@ -41,13 +41,16 @@ class Preferences:
     output_dir: str = ""
     #: Appended to the photo's name ("IMG_1" + "-clean" -> "IMG_1-clean.jpg").
     name_suffix: str = ""
+    #: Where review projects (regions, reviewed flags) are kept; empty: the app's
+    #: data folder. Never beside the photos unless the user points it there.
+    project_dir: str = ""
 
     def __post_init__(self) -> None:
         if self.style not in {s.value for s in Style}:
             raise PreferencesError(f"style must be one of {', '.join(s.value for s in Style)}")
         if self.engine not in ENGINE_NAMES:
             raise PreferencesError(f"engine must be one of {', '.join(ENGINE_NAMES)}")
-        for name in ("output_dir", "name_suffix"):
+        for name in ("output_dir", "name_suffix", "project_dir"):
             if not isinstance(getattr(self, name), str):
                 raise PreferencesError(f"{name} must be text")
         if any(c in self.name_suffix for c in "/\\\0"):
@@ -62,13 +65,22 @@ class Preferences:
             return Path(self.output_dir).expanduser()
         return source.parent / DEFAULT_OUTPUT_SUBFOLDER
 
-    def destination(self, source: Path, fmt: str) -> Path:
-        """Where the clean copy of `source` goes; never the source itself."""
+    def destination(self, source: Path, fmt: str, taken: set[Path] | None = None) -> Path:
+        """Where the clean copy of `source` goes; never the source itself, and never a
+        path in `taken` (a batch passes one set for all its photos and gets it filled)."""
         named = source.with_name(f"{source.stem}{self.name_suffix}{source.suffix}")
-        dest = export_path(named, self.output_folder(source), fmt)
+        probe = set(taken) if taken is not None else None
+        dest = export_path(named, self.output_folder(source), fmt, probe)
         if dest.resolve() == source.resolve():  # export_path compared against the renamed source
-            dest = export_path(source, self.output_folder(source), fmt)
+            probe = set(taken) if taken is not None else None
+            dest = export_path(source, self.output_folder(source), fmt, probe)
+        if taken is not None:
+            taken.add(dest)
         return dest
+
+    def project_folder(self, default: Path) -> Path:
+        """Where review projects are kept: `project_dir`, else `default` (the app's data folder)."""
+        return Path(self.project_dir).expanduser() if self.project_dir else default
 
 
 def default_path() -> Path:

@@ -58,6 +58,19 @@ class PreferencesDialog(QDialog):
         self.suffix_edit.setToolTip("Added to each exported file's name; originals are never overwritten")
         form.addRow("Name &suffix:", self.suffix_edit)
 
+        self.project_edit = QLineEdit(prefs.project_dir)
+        self.project_edit.setPlaceholderText("the app's own data folder")
+        self.project_edit.setToolTip(
+            "Where each folder's review (regions, reviewed flags) is kept between sessions; "
+            "it holds no text read from the photos"
+        )
+        browse_project = QPushButton("Browse…")
+        browse_project.clicked.connect(self._browse_project)
+        row = QHBoxLayout()
+        row.addWidget(self.project_edit)
+        row.addWidget(browse_project)
+        form.addRow("&Review projects:", row)
+
         self.error_label = QLabel()
         self.error_label.setStyleSheet("color: #c0392b")
         form.addRow(self.error_label)
@@ -74,6 +87,11 @@ class PreferencesDialog(QDialog):
         if folder:
             self.output_edit.setText(folder)
 
+    def _browse_project(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Review projects folder", self.project_edit.text())
+        if folder:
+            self.project_edit.setText(folder)
+
     def preferences(self) -> Preferences:
         """The edited preferences (raises PreferencesError for invalid input)."""
         return Preferences(
@@ -81,6 +99,7 @@ class PreferencesDialog(QDialog):
             engine=self.engine_box.currentData(),
             output_dir=self.output_edit.text().strip(),
             name_suffix=self.suffix_edit.text().strip(),
+            project_dir=self.project_edit.text().strip(),
         )
 
     def accept(self) -> None:

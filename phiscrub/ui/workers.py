@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image, ImageOps
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 
+from phiscrub.batch import FileResult
 from phiscrub.imageio import (
     ExportError,
     ImageLoadError,
@@ -29,6 +30,7 @@ from phiscrub.imageio import (
     save_clean,
 )
 from phiscrub.models import Region
+from phiscrub.project import ExportJob, export_reviewed
 from phiscrub.redact import Style, redact
 
 log = logging.getLogger(__name__)
@@ -101,6 +103,11 @@ class Workers(QObject):
         # Python owns each job's signal holder; keep it alive until the job's
         # queued signals were delivered (finished is emitted last, same receiver thread).
         self._running: dict[int, Job] = {}
+        self._stoppers: list[Callable[[], Any]] = []
+
+    def adopt(self, stop: Callable[[], Any]) -> None:
+        """Call `stop` (which must return only once its thread ended) on shutdown."""
+        self._stoppers.append(stop)
 
     def start(self, job: Job, *, scan: bool = False) -> Job:
         self._running[job.id] = job
@@ -123,6 +130,8 @@ class Workers(QObject):
         so no pool thread outlives the window (or the interpreter)."""
         self.pool.clear()
         self.scan_pool.clear()
+        for stop in self._stoppers:
+            stop()
         self.wait(msecs)
         QCoreApplication.sendPostedEvents(self)
         self._running.clear()
@@ -160,13 +169,11 @@ def quick_preview(path: Path) -> Preview | None:
     return Preview(np.ascontiguousarray(np.asarray(small)), full_w, full_h)
 
 
-def warm_up(scanner: Any, *, report: Callable[[object], None]) -> None:
-    """Load the models while the user is still choosing a photo."""
-    scanner.warm_up()
-
-
-def scan_photo(scanner: Any, pixels: np.ndarray, *, report: Callable[[object], None]) -> Any:
-    return scanner.scan(pixels)
+def warm_up(scanner: Any, lock: Any, *, report: Callable[[object], None]) -> None:
+    """Load the models while the user is still choosing a photo (holding `lock`, which
+    an in-process batch scan takes too, so the two never build the models twice)."""
+    with lock:
+        scanner.warm_up()
 
 
 def render_clean(
@@ -192,3 +199,14 @@ def export_clean(
     except OSError as exc:
         raise ExportError(f"cannot create the output folder ({exc.strerror})") from exc
     return save_clean(clean, dest, format_for_suffix(dest.suffix), source=source)
+
+
+def export_all(
+    jobs: list[ExportJob], style: Style, *, report: Callable[[object], None]
+) -> list[FileResult]:
+    """Export every reviewed photo through the core, reporting each FileResult as it is written."""
+    results = []
+    for result in export_reviewed(jobs, style):
+        report(result)
+        results.append(result)
+    return results

@@ -53,6 +53,9 @@ def make_window(qtbot, tmp_path: Path, scanner):
     windows = []
 
     def make(scanner_override=None, **kwargs):
+        # One worker process per batch unless a test asks for more: spawning a
+        # process per core (each loading the models) costs seconds a test rarely needs.
+        kwargs.setdefault("batch_workers", 1)
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(
             scanner=scanner_override or scanner,

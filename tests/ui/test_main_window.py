@@ -197,7 +197,7 @@ def test_unreadable_file_reaches_the_user_as_a_dialog(qtbot, window, tmp_path):
 def test_folder_opens_first_photo_and_lists_the_rest(qtbot, window, card_photo, blank_photo):
     with qtbot.waitSignal(window.photo_shown, timeout=5_000):
         window.open_paths([card_photo.parent])
-    assert window.file_list.isVisible() and window.file_list.count() == 2
+    assert window.file_list.isVisible() and window.photo_model.rowCount() == 2
     assert window.doc.path == card_photo.resolve()
     qtbot.waitUntil(lambda: window.doc.state is State.READY, timeout=SCAN_TIMEOUT_MS)
     with qtbot.waitSignal(window.scan_finished, timeout=SCAN_TIMEOUT_MS):

@@ -1,0 +1,59 @@
+"""A light stand-in for the Scanner, for tests about the queue rather than detection.
+
+It flags each pure-red square as a name. It is picklable and imports no Qt, so the
+core's batch can send it to spawned worker processes like the real Scanner.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from phiscrub.models import Box, Finding, Kind, ScanResult
+
+RED = (230, 20, 20)
+
+
+class FakeScanner:
+    engine_name = "fake"
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+
+    def with_threads(self, _threads):
+        return self
+
+    def warm_up(self) -> None:
+        pass
+
+    def scan(self, pixels: np.ndarray) -> ScanResult:
+        time.sleep(self.delay)
+        red = (pixels[..., 0] > 200) & (pixels[..., 1] < 60) & (pixels[..., 2] < 60)
+        findings = []
+        if red.any():
+            ys, xs = np.nonzero(red)
+            box = Box.from_corners(xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+            findings.append(Finding(Kind.NAME, box.to_polygon(), 0.9, "fake"))
+        h, w = pixels.shape[:2]
+        return ScanResult(width=w, height=h, findings=tuple(findings))
+
+
+def make_photos(folder: Path, n: int, *, size=(160, 120), corrupt: tuple[str, ...] = ()) -> list[Path]:
+    """`n` small photos, each a grey field with a red square somewhere, plus corrupt files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(7)
+    paths = []
+    w, h = size
+    for i in range(n):
+        pixels = np.full((h, w, 3), (90 + i % 50, 110, 120), np.uint8)
+        x, y = int(rng.integers(0, w - 40)), int(rng.integers(0, h - 30))
+        pixels[y : y + 24, x : x + 32] = RED
+        path = folder / f"photo_{i:04d}.png"
+        Image.fromarray(pixels).save(path)
+        paths.append(path)
+    for name in corrupt:
+        (folder / name).write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG")
+    return paths
