@@ -17,7 +17,7 @@ import time
 log = logging.getLogger(__name__)
 
 #: Hidden option for the README screenshot and the xcb smoke test: save a PNG of
-#: the window once the first scan finished, then quit.
+#: the window once the scan of everything opened finished, then quit.
 SCREENSHOT_ENV = "PHISCRUB_SCREENSHOT"
 
 
@@ -61,11 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     if screenshot:
         window.confirm_close = False
 
-        def grab(_doc: object) -> None:
-            # Let the regions and the list paint first.
+        def grab(*_args: object) -> None:
+            # Let the regions, the list and the thumbnails paint first.
             QTimer.singleShot(600, lambda: (window.grab().save(screenshot), app.quit()))
 
-        window.scan_finished.connect(grab)
+        # Once the whole queue is scanned (one photo: once it is).
+        window.batch_finished.connect(grab)
         window.error_shown.connect(lambda _m: QTimer.singleShot(600, app.quit))
         QTimer.singleShot(180_000, app.quit)  # never hang a headless run
     if args.paths:
