@@ -37,6 +37,14 @@ from phiscrub.batch import FileResult, InputFile
 from phiscrub.imageio import ExportError, ImageLoadError, format_for_suffix, load_image, save_clean
 from phiscrub.models import Box, Kind, Polygon, Region
 from phiscrub.redact import Style, redact
+from phiscrub.review import (
+    Consent,
+    Decision,
+    ExportRefused,
+    PhotoReview,
+    require_reviewed,
+    review_from_regions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +73,27 @@ class PhotoState:
     regions: tuple[Region, ...] = ()  # after review
     reviewed: bool = False
     exported_to: str | None = None
+    # Parallel to `regions` when set: each region's decision and consent reference.
+    # Empty means "the redacted flags decide" (projects saved before decisions).
+    decisions: tuple[Decision, ...] = ()
+    consents: tuple[Consent | None, ...] = ()
+
+    def review(self) -> PhotoReview:
+        """The review of this photo: decisions per region, reviewed flag. A photo
+        saved as reviewed with a "check me" region left is not reviewed."""
+        if self.decisions and len(self.decisions) != len(self.regions):
+            return PhotoReview.of(self.regions)  # out of step: decide again
+        return review_from_regions(self.regions, self.decisions, self.consents, self.reviewed)
+
+    def with_review(self, review: PhotoReview) -> PhotoState:
+        """This state carrying `review` (regions, decisions, consents, reviewed)."""
+        return replace(
+            self,
+            regions=review.regions(),
+            decisions=tuple(i.decision for i in review.items),
+            consents=tuple(i.consent for i in review.items),
+            reviewed=review.reviewed,
+        )
 
 
 @dataclass
@@ -156,6 +185,13 @@ def _region_from_json(data: Any) -> Region:
 
 
 def _photo_to_json(state: PhotoState) -> dict[str, Any]:
+    regions = [_region_to_json(r) for r in state.regions]
+    if state.decisions and len(state.decisions) == len(regions):
+        consents = state.consents or (None,) * len(regions)
+        for entry, decision, consent in zip(regions, state.decisions, consents, strict=True):
+            entry["decision"] = Decision(decision).value
+            if consent is not None:
+                entry["consent"] = consent.to_json()
     return {
         "name": state.name,
         "size": state.size,
@@ -165,7 +201,7 @@ def _photo_to_json(state: PhotoState) -> dict[str, Any]:
         "width": state.width,
         "height": state.height,
         "found": [_region_to_json(r) for r in state.found],
-        "regions": [_region_to_json(r) for r in state.regions],
+        "regions": regions,
         "reviewed": state.reviewed,
         "exported_to": state.exported_to,
     }
@@ -177,6 +213,14 @@ def _photo_from_json(data: Any) -> PhotoState:
     status = data.get("status", "ok")
     if status not in ("ok", "error"):
         raise ValueError(f"unknown status {status!r}")
+    raw_regions = list(data.get("regions", ()))
+    decisions: tuple[Decision, ...] = ()
+    consents: tuple[Consent | None, ...] = ()
+    if raw_regions and all(isinstance(r, dict) and "decision" in r for r in raw_regions):
+        decisions = tuple(Decision(r["decision"]) for r in raw_regions)
+        consents = tuple(
+            Consent.from_json(r["consent"]) if r.get("consent") is not None else None for r in raw_regions
+        )
     return PhotoState(
         name=str(data["name"]),
         size=int(data["size"]),
@@ -186,9 +230,11 @@ def _photo_from_json(data: Any) -> PhotoState:
         width=None if data.get("width") is None else int(data["width"]),
         height=None if data.get("height") is None else int(data["height"]),
         found=tuple(_region_from_json(r) for r in data.get("found", ())),
-        regions=tuple(_region_from_json(r) for r in data.get("regions", ())),
+        regions=tuple(_region_from_json(r) for r in raw_regions),
         reviewed=bool(data.get("reviewed", False)),
         exported_to=None if data.get("exported_to") is None else str(data["exported_to"]),
+        decisions=decisions,
+        consents=consents,
     )
 
 
@@ -247,11 +293,18 @@ def save_project(project: Project, path: Path) -> Path:
 
 @dataclass(frozen=True)
 class ExportJob:
-    """One reviewed photo to export: its regions as reviewed and its reserved destination."""
+    """One reviewed photo to export: its regions as reviewed and its reserved destination.
+    `review` carries the decisions (for the gate, consent and the audit report); when
+    given, its regions are the ones drawn and `regions` is ignored."""
 
     input: InputFile
     regions: tuple[Region, ...]
     dest: Path
+    review: PhotoReview | None = None
+
+    @classmethod
+    def of(cls, input: InputFile, review: PhotoReview, dest: Path) -> ExportJob:
+        return cls(input, review.regions(), dest, review)
 
 
 def export_reviewed(jobs: Sequence[ExportJob], style: Style = Style.SOLID) -> Iterator[FileResult]:
@@ -262,17 +315,16 @@ def export_reviewed(jobs: Sequence[ExportJob], style: Style = Style.SOLID) -> It
         start = time.perf_counter()
         try:
             image = load_image(job.input.path)
+            regions = job.review.regions() if job.review is not None else job.regions
             height, width = image.pixels.shape[:2]
-            clean = redact(image.pixels, job.regions, style)
+            clean = redact(image.pixels, regions, style)
             del image
             try:
                 job.dest.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise ExportError(f"cannot create the output folder ({exc.strerror})") from exc
             output = save_clean(clean, job.dest, format_for_suffix(job.dest.suffix), source=job.input.path)
-            result = FileResult(
-                job.input, "ok", width=width, height=height, regions=job.regions, output=output
-            )
+            result = FileResult(job.input, "ok", width=width, height=height, regions=regions, output=output)
         except (ImageLoadError, ExportError) as exc:
             result = FileResult(job.input, "error", error=str(exc), regions=job.regions)
         except MemoryError:
@@ -283,3 +335,44 @@ def export_reviewed(jobs: Sequence[ExportJob], style: Style = Style.SOLID) -> It
                 job.input, "error", error=f"internal error ({type(exc).__name__}); please report it"
             )
         yield replace(result, seconds=time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class ExportOutcome:
+    """One photo through the gated export: the file result, the review it was exported
+    under (None for a trusted, unreviewed one with no review), whether the gate refused
+    it, and the verification of the export when one was asked for."""
+
+    result: FileResult
+    review: PhotoReview | None
+    refused: bool = False
+    verification: Any = None  # phiscrub.verify.Verification
+
+
+def export_gated(
+    jobs: Sequence[ExportJob],
+    style: Style = Style.SOLID,
+    *,
+    allow_unreviewed: bool = False,
+    verifier: Any = None,
+) -> Iterator[ExportOutcome]:
+    """Export through the review gate: a job whose review is missing or not marked
+    reviewed is refused (an error result naming why, nothing written) unless
+    `allow_unreviewed`. Regions decided visible (kept, consent) stay visible;
+    "check me" ones are covered. With a `verifier` (phiscrub.verify.Verifier) each
+    export is scanned again and the warnings come with the outcome."""
+    for job in jobs:
+        try:
+            require_reviewed(job.review, allow_unreviewed=allow_unreviewed)
+        except ExportRefused as exc:
+            yield ExportOutcome(FileResult(job.input, "error", error=str(exc), regions=job.regions),
+                                job.review, refused=True)
+            continue
+        review = job.review if job.review is not None else review_from_regions(job.regions)
+        for result in export_reviewed([ExportJob.of(job.input, review, job.dest)], style):
+            verification = None
+            if verifier is not None and result.ok and result.output is not None:
+                kept = [r for r in result.regions if not r.redacted]
+                verification = verifier.verify(result.output, kept=kept)
+            yield ExportOutcome(result, job.review, verification=verification)
+

@@ -13,14 +13,17 @@ from phiscrub import __version__
 from phiscrub.models import Region
 
 
-def region_to_dict(region: Region) -> dict[str, Any]:
-    """One region as the report holds it (no text, no reason strings with content)."""
+def region_to_dict(region: Region, decision: str | None = None) -> dict[str, Any]:
+    """One region as the report holds it (no text, no reason strings with content);
+    with `decision`, the review decision (cover, keep, consent, check)."""
     out: dict[str, Any] = {"kind": region.kind.value, "box": region.box.to_list()}
     if region.polygon is not None:
         out["polygon"] = region.polygon.to_list()
     out["score"] = round(float(region.score), 3)
     out["detector"] = region.detector
     out["redacted"] = bool(region.redacted)
+    if decision is not None:
+        out["decision"] = decision
     return out
 
 

@@ -1,0 +1,148 @@
+"""Verification pass: scan an exported (clean) file again with every engine and warn
+about anything still detected, before the user posts it.
+
+Each OCR engine reads the export on its own (one engine missing a name the first
+scan also missed is exactly what this is for), then the face and code detectors
+run once. What lies inside a region the user deliberately kept visible (kept, or
+kept by consent) is expected and listed apart; everything else is a warning.
+Warnings hold kind, box and detector only, never text.
+
+EasyOCR is thorough but slow on this class of machine (about 48 s per 6 MP photo),
+so callers choose the engines: `ALL` available ones by default here, `FAST_ENGINES`
+(RapidOCR, Tesseract) by default in the CLI.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from phiscrub.models import Box, Finding, Region
+
+log = logging.getLogger(__name__)
+
+FAST_ENGINES = ("rapidocr", "tesseract")
+#: A finding with at least this share of its box inside a kept region is expected.
+KEPT_OVERLAP = 0.5
+
+
+def available_engines(candidates: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The OCR engines that can run here (a cheap check: packages, binary; no model load)."""
+    from phiscrub.ocr import ENGINE_NAMES
+
+    needs = {
+        "rapidocr": lambda: importlib.util.find_spec("rapidocr_onnxruntime") is not None,
+        "tesseract": lambda: importlib.util.find_spec("pytesseract") is not None
+        and shutil.which("tesseract") is not None,
+        "easyocr": lambda: importlib.util.find_spec("easyocr") is not None
+        and importlib.util.find_spec("easyocr_en_models") is not None,
+    }
+    names = ENGINE_NAMES if candidates is None else candidates
+    return tuple(n for n in names if n in needs and needs[n]())
+
+
+@dataclass(frozen=True)
+class VerifyWarning:
+    """Something a detector still finds in an export."""
+
+    kind: str
+    box: Box
+    detector: str
+    score: float
+
+    @classmethod
+    def of(cls, finding: Finding) -> VerifyWarning:
+        return cls(finding.kind.value, finding.box, finding.detector, float(finding.score))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "box": self.box.to_list(), "detector": self.detector,
+                "score": round(self.score, 3)}
+
+    def describe(self) -> str:
+        x, y, w, h = self.box.to_list()
+        return f"{self.detector} still finds a {self.kind} at x={x} y={y} ({w}x{h} px)"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The result of re-scanning one export."""
+
+    engines: tuple[str, ...]
+    warnings: tuple[VerifyWarning, ...] = ()
+    expected: tuple[VerifyWarning, ...] = ()  # inside regions kept visible on purpose
+    skipped: tuple[str, ...] = ()  # engines asked for but unavailable here
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.warnings and self.error is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "engines": list(self.engines),
+            "skipped_engines": list(self.skipped),
+            "warnings": [w.to_json() for w in self.warnings],
+            "kept_visible_and_seen": len(self.expected),
+            "error": self.error,
+        }
+
+
+def _inside_kept(finding: Finding, kept: Sequence[Region]) -> bool:
+    box = finding.box
+    if box.area <= 0:
+        return False
+    return any(box.intersection_area(r.box) >= KEPT_OVERLAP * box.area for r in kept)
+
+
+class Verifier:
+    """Re-scans exports. `engines`: OCR engine names, None for every available one.
+    Models load on first use and are reused for every later file."""
+
+    def __init__(
+        self, engines: Sequence[str] | None = None, *, faces: bool = True, codes: bool = True
+    ) -> None:
+        wanted = tuple(engines) if engines is not None else available_engines()
+        here = set(available_engines(wanted))
+        self.engines = tuple(e for e in wanted if e in here)
+        self.skipped = tuple(e for e in wanted if e not in here)
+        self.faces, self.codes = faces, codes
+        self._scanners: list[Any] | None = None
+
+    def _build(self) -> list[Any]:
+        from phiscrub.scan import Scanner
+
+        if self._scanners is None:
+            scanners = [Scanner(e, faces=False, codes=False) for e in self.engines]
+            if self.faces or self.codes:
+                scanners.append(Scanner(None, faces=self.faces, codes=self.codes))
+            self._scanners = scanners
+        return self._scanners
+
+    def verify(self, path: str | Path, kept: Sequence[Region] = ()) -> Verification:
+        """Scan the exported file at `path` with every engine. `kept` are the regions
+        the user left visible on purpose (their findings are expected, not warnings)."""
+        from phiscrub.imageio import ImageLoadError, load_image
+        from phiscrub.ocr import EngineUnavailable
+
+        kept = [r for r in kept if not r.redacted]
+        try:
+            pixels = load_image(path).pixels
+        except ImageLoadError as exc:
+            return Verification(self.engines, skipped=self.skipped, error=f"cannot re-read the export: {exc}")
+        warnings, expected, skipped = [], [], list(self.skipped)
+        for scanner in self._build():
+            try:
+                findings = scanner.scan(pixels).findings
+            except EngineUnavailable:
+                skipped.append(scanner.engine_name or "detectors")
+                continue
+            for f in findings:
+                (expected if _inside_kept(f, kept) else warnings).append(VerifyWarning.of(f))
+        used = tuple(e for e in self.engines if e not in skipped)
+        log.debug("verify %s: %d warnings, %d expected", Path(path).name, len(warnings), len(expected))
+        return Verification(used, tuple(warnings), tuple(expected), tuple(skipped))
