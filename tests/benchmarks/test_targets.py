@@ -1,0 +1,38 @@
+"""The Targets table says which figures of the benchmark issue a run meets and by how much it misses."""
+
+from __future__ import annotations
+
+from benchmarks.run import _targets
+
+
+def _set(name: str, **values) -> dict:
+    base = {"set": name, "neutral_false_redactions": 0, "neutral_words": 0}
+    base.update(values)
+    return base
+
+
+def test_met_and_missed_figures_with_their_gaps():
+    report = {
+        "sets": [
+            _set(
+                "synthetic",
+                phi_word_recall=0.995,
+                face_recall=0.9,
+                neutral_false_redactions=3,
+                neutral_words=20,
+            ),
+            _set("speed12", seconds_median=1.5, maxrss_self_mb=1400.0),
+        ]
+    }
+    table = "\n".join(_targets(report))
+    assert "| PHI-word recall | synthetic | 99.0% | 99.5% | met |" in table
+    assert "| face recall | synthetic | 99.0% | 90.0% | missed by 9.0 points |" in table
+    assert "| neutral signage covered | synthetic | 10.0% | 15.0% | missed by 5.0 points |" in table
+    assert "| median s per 12 MP photo | speed12 | 1.00 | 1.50 | missed by 50% |" in table
+    assert "| peak RSS (MB) | speed12 | 1536 | 1400 | met |" in table
+    # Sets that did not run and figures a set has no value for are left out.
+    assert "ICDAR" not in table and "barcode" not in table
+
+
+def test_no_table_without_the_sets():
+    assert _targets({"sets": [_set("faces_dlib")]}) == []
