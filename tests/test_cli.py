@@ -33,7 +33,10 @@ def ward(tmp_path: Path) -> Path:
 def test_redact_folder_exports_clean_copies_reports_the_bad_file_and_exits_1(ward, tmp_path, capsys):
     before = {p: _digest(p) for p in ward.rglob("*") if p.is_file()}
     out, report = tmp_path / "clean", tmp_path / "report.json"
-    code = main(["redact", str(ward), "--recursive", "--out", str(out), "--report", str(report), "-q"])
+    code = main(
+        ["redact", "--trust-unreviewed", str(ward), "--recursive", "--out", str(out)]
+        + ["--report", str(report), "-q"]
+    )
     assert code == 1
     data = json.loads(report.read_text())
     assert data["tool"] == "phiscrub"
@@ -61,7 +64,7 @@ def test_redact_folder_exports_clean_copies_reports_the_bad_file_and_exits_1(war
 
 def test_redacted_export_has_the_phi_covered(ward, tmp_path):
     out = tmp_path / "clean"
-    main(["redact", str(ward / "wristband.jpg"), "--out", str(out), "-q"])
+    main(["redact", "--trust-unreviewed", str(ward / "wristband.jpg"), "--out", str(out), "-q"])
     exported = np.asarray(Image.open(out / "wristband.jpg").convert("RGB")).astype(int)
     original = draw_card(PHI_LINES).astype(int)
     assert exported.shape == original.shape
@@ -88,5 +91,5 @@ def test_redact_without_out_is_a_usage_error(ward):
 def test_out_equal_to_input_folder_never_overwrites_an_original(ward, tmp_path):
     src = ward / "wristband.jpg"
     digest = _digest(src)
-    main(["redact", str(src), "--out", str(ward), "-q"])
+    main(["redact", "--trust-unreviewed", str(src), "--out", str(ward), "-q"])
     assert _digest(src) == digest

@@ -43,7 +43,8 @@ def test_cli_over_a_folder_of_everything(tmp_path: Path, capsys) -> None:
     out, report = tmp_path / "out", tmp_path / "report.json"
 
     code = main(
-        ["redact", "-q", "--no-faces", "-j", "1", "--out", str(out), "--report", str(report), str(src)]
+        ["redact", "--trust-unreviewed", "-q", "--no-faces", "-j", "1"]
+        + ["--out", str(out), "--report", str(report), str(src)]
         + [str(src / "sub" / "phone.jpg")]
     )
 

@@ -244,7 +244,9 @@ def test_odd_file_names_are_exported_and_never_read_as_options(tmp_path: Path, c
     for name in NAMES:
         fx.photo().save(src / name)
     out = tmp_path / "out"
-    code = main(["redact", "--no-faces", "--no-codes", "-j", "1", "--out", str(out), str(src)])
+    code = main(
+        ["redact", "--trust-unreviewed", "--no-faces", "--no-codes", "-j", "1", "--out", str(out), str(src)]
+    )
     assert code == 0
     written = sorted(os.listdir(out))
     assert len(written) == len(NAMES)
@@ -254,7 +256,8 @@ def test_odd_file_names_are_exported_and_never_read_as_options(tmp_path: Path, c
     assert "\x1b" not in printed.out + printed.err  # a name cannot drive the terminal
     # named one by one after "--", leading dashes are file names too
     monkeypatch.chdir(src)
-    args = ["redact", "-q", "--no-faces", "--no-codes", "-j", "1", "--out", str(tmp_path / "o2")]
+    args = ["redact", "--trust-unreviewed", "-q", "--no-faces", "--no-codes", "-j", "1"]
+    args += ["--out", str(tmp_path / "o2")]
     assert main([*args, "--", "-rf.jpg", "--help.png"]) == 0
     assert sorted(os.listdir(tmp_path / "o2")) == ["--help.png", "-rf.jpg"]
 
