@@ -225,7 +225,10 @@ def _photo_html(entry: Mapping[str, Any], thumb: int) -> str:
 def render_html(report: Mapping[str, Any], *, thumbnail_px: int = THUMBNAIL_PX) -> str:
     """The audit report as one self-contained HTML page (print it to PDF from a browser)."""
     e = html.escape
-    settings = ", ".join(f"{e(str(k))}: {e(str(v))}" for k, v in report.get("settings", {}).items())
+    settings = ", ".join(
+        f"{e(str(k))}: {e(', '.join(map(str, v)) if isinstance(v, list) else str(v))}"
+        for k, v in report.get("settings", {}).items()
+    )
     totals = ", ".join(f"{e(str(k))}: {e(str(v))}" for k, v in report.get("totals", {}).items())
     reviewer = report.get("reviewer")
     return _PAGE.substitute(

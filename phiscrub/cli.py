@@ -381,7 +381,7 @@ def _batch_outcomes(inputs, scanner, out_dir, style, workers, check_me_below, ve
         review = PhotoReview.of(result.regions, check_me_below) if result.ok else None
         verification = None
         if verifier is not None and result.ok and result.output is not None:
-            verification = verifier.verify(result.output)
+            verification = verifier.verify(result.output, result.regions)
         yield result, review, GATE_TRUSTED, verification
 
 

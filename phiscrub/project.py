@@ -372,7 +372,6 @@ def export_gated(
         for result in export_reviewed([ExportJob.of(job.input, review, job.dest)], style):
             verification = None
             if verifier is not None and result.ok and result.output is not None:
-                kept = [r for r in result.regions if not r.redacted]
-                verification = verifier.verify(result.output, kept=kept)
+                verification = verifier.verify(result.output, result.regions)
             yield ExportOutcome(result, job.review, verification=verification)
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from phiscrub.models import Box, Finding, Region
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,11 @@ log = logging.getLogger(__name__)
 FAST_ENGINES = ("rapidocr", "tesseract")
 #: A finding with at least this share of its box inside a kept region is expected.
 KEPT_OVERLAP = 0.5
+#: A finding lying on covered regions is the fill itself (OCR reads solid blocks as
+#: badly read text) when less than this share of it is outside them, or when what is
+#: outside is blank (grey-level spread below INK_SPREAD).
+OUTSIDE_SHARE = 0.05
+INK_SPREAD = 10.0
 
 
 def available_engines(candidates: Sequence[str] | None = None) -> tuple[str, ...]:
@@ -75,6 +82,7 @@ class Verification:
     engines: tuple[str, ...]
     warnings: tuple[VerifyWarning, ...] = ()
     expected: tuple[VerifyWarning, ...] = ()  # inside regions kept visible on purpose
+    on_covered: tuple[VerifyWarning, ...] = ()  # read off the content-free fill, nothing behind it
     skipped: tuple[str, ...] = ()  # engines asked for but unavailable here
     error: str | None = None
 
@@ -88,6 +96,7 @@ class Verification:
             "skipped_engines": list(self.skipped),
             "warnings": [w.to_json() for w in self.warnings],
             "kept_visible_and_seen": len(self.expected),
+            "seen_on_covered_fill": len(self.on_covered),
             "error": self.error,
         }
 
@@ -97,6 +106,27 @@ def _inside_kept(finding: Finding, kept: Sequence[Region]) -> bool:
     if box.area <= 0:
         return False
     return any(box.intersection_area(r.box) >= KEPT_OVERLAP * box.area for r in kept)
+
+
+def _on_covered(finding: Finding, covered: np.ndarray, gray: np.ndarray) -> bool:
+    """Whether `finding` shows nothing but covered fill: almost all of it lies under
+    covered pixels, or what lies outside them is blank."""
+    import cv2
+
+    height, width = covered.shape
+    x, y, w, h = finding.box.clip(width, height).to_list()
+    if w <= 0 or h <= 0:
+        return False
+    shape = np.zeros((h, w), np.uint8)
+    pts = np.round(np.array(finding.polygon.points) - (x, y)).astype(np.int32)
+    cv2.fillPoly(shape, [pts], 1)
+    inside = shape.astype(bool)
+    if not inside.any():
+        return False
+    outside = inside & ~covered[y : y + h, x : x + w]
+    if outside.sum() < OUTSIDE_SHARE * inside.sum():
+        return True
+    return float(gray[y : y + h, x : x + w][outside].std()) < INK_SPREAD
 
 
 class Verifier:
@@ -123,18 +153,22 @@ class Verifier:
             self._scanners = scanners
         return self._scanners
 
-    def verify(self, path: str | Path, kept: Sequence[Region] = ()) -> Verification:
-        """Scan the exported file at `path` with every engine. `kept` are the regions
-        the user left visible on purpose (their findings are expected, not warnings)."""
+    def verify(self, path: str | Path, regions: Sequence[Region] = ()) -> Verification:
+        """Scan the exported file at `path` with every engine. `regions` are those of
+        the export: findings inside ones left visible on purpose (redacted=False) are
+        expected, and findings read off the covered fill alone are not warnings."""
         from phiscrub.imageio import ImageLoadError, load_image
         from phiscrub.ocr import EngineUnavailable
+        from phiscrub.redact import region_mask
 
-        kept = [r for r in kept if not r.redacted]
+        kept = [r for r in regions if not r.redacted]
         try:
             pixels = load_image(path).pixels
         except ImageLoadError as exc:
             return Verification(self.engines, skipped=self.skipped, error=f"cannot re-read the export: {exc}")
-        warnings, expected, skipped = [], [], list(self.skipped)
+        covered = region_mask(pixels.shape[:2], [r for r in regions if r.redacted])
+        gray = pixels.mean(axis=2)
+        warnings, expected, on_covered, skipped = [], [], [], list(self.skipped)
         for scanner in self._build():
             try:
                 findings = scanner.scan(pixels).findings
@@ -142,7 +176,12 @@ class Verifier:
                 skipped.append(scanner.engine_name or "detectors")
                 continue
             for f in findings:
-                (expected if _inside_kept(f, kept) else warnings).append(VerifyWarning.of(f))
+                if _inside_kept(f, kept):
+                    expected.append(VerifyWarning.of(f))
+                elif covered.any() and _on_covered(f, covered, gray):
+                    on_covered.append(VerifyWarning.of(f))
+                else:
+                    warnings.append(VerifyWarning.of(f))
         used = tuple(e for e in self.engines if e not in skipped)
         log.debug("verify %s: %d warnings, %d expected", Path(path).name, len(warnings), len(expected))
-        return Verification(used, tuple(warnings), tuple(expected), tuple(skipped))
+        return Verification(used, tuple(warnings), tuple(expected), tuple(on_covered), tuple(skipped))
