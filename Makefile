@@ -1,5 +1,5 @@
 # The two commands in the README.
-.PHONY: app test setup benchmark smoke lint screenshot
+.PHONY: app test setup benchmark smoke lint screenshot audit-sample check-caption
 
 setup:
 	@scripts/setup.sh
@@ -20,6 +20,19 @@ screenshot: setup
 # Set up, then run the whole test suite.
 test: setup
 	.venv/bin/python -m pytest -q
+
+# The compliance report for the sample photos: a trusted (unreviewed) export with
+# verification, the report as JSON and as an HTML page with clean thumbnails
+# (redact exits 1 when verification warns about a photo; the page names it).
+audit-sample: setup
+	.venv/bin/phiscrub redact sample_images --out clean/samples --trust-unreviewed \
+		--reviewer "$${REVIEWER:-make audit-sample}" --verify \
+		--report clean/samples/report.json --audit-html clean/samples/report.html || true
+	@echo "open clean/samples/report.html"
+
+# Check a caption before posting it: make check-caption CAPTION=caption.txt (or - for stdin).
+check-caption: setup
+	.venv/bin/phiscrub check-text $${CAPTION:--}
 
 lint: setup
 	.venv/bin/ruff check phiscrub tests benchmarks scripts
