@@ -461,6 +461,17 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addActions([self.act_next, self.act_prev])
 
+        # Short toolbar labels (menus keep the full ones) so every control,
+        # the style box included, fits a 1400-px window.
+        for action, label in (
+            (self.act_export, "Export"),
+            (self.act_toggle, "Toggle"),
+            (self.act_delete, "Delete"),
+            (self.act_fit, "Fit"),
+            (self.act_actual, "100%"),
+            (self.act_preview, "Preview"),
+        ):
+            action.setIconText(label)
         tb = QToolBar("Main")
         tb.setObjectName("main_toolbar")
         tb.setIconSize(QSize(20, 20))
