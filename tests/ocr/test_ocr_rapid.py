@@ -146,3 +146,21 @@ def test_busy_areas_skip_blank_and_found_text():
     assert x <= 600 and y <= 200 and x + w >= 1000 and y + h >= 400  # full-image pixels
     found = np.array([[290, 90], [510, 90], [510, 210], [290, 210]], np.float64) / 0.5
     assert _busy_areas(stripes, [found], 0.5) == []
+
+
+def test_small_print_areas_surround_clusters_of_small_boxes_and_merge():
+    from phiscrub.ocr.rapid import _merge_rects, _small_print_areas
+
+    def box(x, y, w, h):
+        return np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float64)
+
+    scale = 0.5  # detector copy at half size: 16 px on the copy is 32 px here
+    small = [box(1000, 1000, 200, 20), box(1000, 1040, 150, 20)]  # 10 px on the copy
+    large = [box(100, 100, 400, 80)]  # 40 px on the copy: ordinary print
+    rects = _small_print_areas(small + large, scale, (1200, 1600))
+    assert len(rects) == 1
+    x, y, w, h = rects[0]
+    assert x < 1000 and y < 1000 and x + w > 1200 and y + h > 1060  # around both, with reach
+    assert not _small_print_areas(large, scale, (1200, 1600))
+    merged = _merge_rects([(0, 0, 100, 100), (50, 50, 100, 100), (500, 500, 10, 10), (-5, -5, 10, 10)], (300, 300))
+    assert merged == [(0, 0, 150, 150)]  # the far one is outside the image, the rest join and clip
