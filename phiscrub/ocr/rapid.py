@@ -152,8 +152,7 @@ class RapidOcrEngine:
             charset = self._rec.session.get_modelmeta().custom_metadata_map["character"].splitlines()
         except Exception as exc:  # onnxruntime raises several types for a bad model file
             raise EngineUnavailable(
-                f"RapidOCR models could not be loaded ({type(exc).__name__}); "
-                "reinstall rapidocr-onnxruntime"
+                f"RapidOCR models could not be loaded ({type(exc).__name__}); reinstall rapidocr-onnxruntime"
             ) from exc
         self._db = DBPostProcess(
             thresh=0.3,
@@ -202,7 +201,7 @@ class RapidOcrEngine:
         # Look again inside boxes that could not be read and boxes the
         # detector was unsure of (often two lines merged into one blob).
         redo = [q for q, r in zip(quads, results, strict=True) if r[1] < self.text_score or not r[0].strip()]
-        redo += weak[: _MAX_WEAK_BOXES]
+        redo += weak[:_MAX_WEAK_BOXES]
         more = [sub for quad in redo for sub in self._redetect(image, quad)]
         if more:
             more_results, more_orders = self._read_quads(image, more)
@@ -218,7 +217,13 @@ class RapidOcrEngine:
         lines.sort(key=_reading_key)
         log.debug(
             "rapidocr: %d boxes (+%d on a second look), %d lines%s; det %.3f s, read %.3f s, again %.3f s",
-            len(quads), len(more), len(lines), ", turned pass" if turned else "", t1 - t0, t2 - t1, t3 - t2,
+            len(quads),
+            len(more),
+            len(lines),
+            ", turned pass" if turned else "",
+            t1 - t0,
+            t2 - t1,
+            t3 - t2,
         )
         return lines
 

@@ -162,5 +162,7 @@ def test_small_print_areas_surround_clusters_of_small_boxes_and_merge():
     x, y, w, h = rects[0]
     assert x < 1000 and y < 1000 and x + w > 1200 and y + h > 1060  # around both, with reach
     assert not _small_print_areas(large, scale, (1200, 1600))
-    merged = _merge_rects([(0, 0, 100, 100), (50, 50, 100, 100), (500, 500, 10, 10), (-5, -5, 10, 10)], (300, 300))
+    merged = _merge_rects(
+        [(0, 0, 100, 100), (50, 50, 100, 100), (500, 500, 10, 10), (-5, -5, 10, 10)], (300, 300)
+    )
     assert merged == [(0, 0, 150, 150)]  # the far one is outside the image, the rest join and clip
