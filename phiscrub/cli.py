@@ -219,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from phiscrub.batch import collect_inputs, default_workers
     from phiscrub.ocr import EngineUnavailable
     from phiscrub.redact import Style
-    from phiscrub.report import build_report, image_entry, write_report
+    from phiscrub.report import build_report, entry_for_result, write_report
     from phiscrub.review import CHECK_ME_BELOW
     from phiscrub.scan import Scanner
 
@@ -299,18 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if redacting:
             entries.append(audit_entry(result, review=review, gate=gate, verification=verification))
         else:
-            entries.append(
-                image_entry(
-                    result.input.display,
-                    output=str(result.output) if result.output else None,
-                    status=result.status,
-                    error=result.error,
-                    width=result.width,
-                    height=result.height,
-                    regions=result.regions,
-                    seconds=result.seconds,
-                )
-            )
+            entries.append(entry_for_result(result))
         name = _shown(result.input.display)
         if result.ok:
             covered += sum(1 for r in result.regions if r.redacted)

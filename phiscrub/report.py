@@ -52,6 +52,20 @@ def image_entry(
     return entry
 
 
+def entry_for_result(result: Any) -> dict[str, Any]:
+    """The report entry of one `batch.FileResult` (its regions as exported)."""
+    return image_entry(
+        result.input.display,
+        output=str(result.output) if result.output else None,
+        status=result.status,
+        error=result.error,
+        width=result.width,
+        height=result.height,
+        regions=result.regions,
+        seconds=result.seconds,
+    )
+
+
 def build_report(images: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     report: dict[str, Any] = {"tool": "phiscrub", "version": __version__}
     report.update(extra)

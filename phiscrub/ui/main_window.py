@@ -51,7 +51,7 @@ from phiscrub.project import (
     save_project,
 )
 from phiscrub.redact import Style
-from phiscrub.report import build_report, image_entry, write_report
+from phiscrub.report import build_report, entry_for_result, write_report
 from phiscrub.ui import preferences as prefs_io
 from phiscrub.ui.batch_view import (
     BatchRunner,
@@ -1266,18 +1266,7 @@ class MainWindow(QMainWindow):
         self._update_batch_bar()
         entries = []
         for (doc, index), result in zip(tags, results, strict=True):
-            entries.append(
-                image_entry(
-                    result.input.display,
-                    output=str(result.output) if result.output else None,
-                    status=result.status,
-                    error=result.error,
-                    width=result.width,
-                    height=result.height,
-                    regions=result.regions,
-                    seconds=result.seconds,
-                )
-            )
+            entries.append(entry_for_result(result))
             if result.ok and result.output is not None:
                 summary.exported.append(result.output)
                 if doc.undo_stack.index() == index:
