@@ -108,6 +108,18 @@ def _inside_kept(finding: Finding, kept: Sequence[Region]) -> bool:
     return any(box.intersection_area(r.box) >= KEPT_OVERLAP * box.area for r in kept)
 
 
+def seen_inside(found: Sequence[VerifyWarning], regions: Sequence[Region]) -> tuple[VerifyWarning, ...]:
+    """The findings among `found` that lie in one of `regions` (by the same overlap
+    that makes a finding "expected"): e.g. which of a Verification's `expected`
+    findings sit in regions kept as not-PHI rather than kept by consent."""
+    return tuple(
+        w
+        for w in found
+        if w.box.area > 0
+        and any(w.box.intersection_area(r.box) >= KEPT_OVERLAP * w.box.area for r in regions)
+    )
+
+
 def _on_covered(finding: Finding, covered: np.ndarray, gray: np.ndarray) -> bool:
     """Whether `finding` shows nothing but covered fill: almost all of it lies under
     covered pixels, or what lies outside them is blank."""

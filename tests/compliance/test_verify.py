@@ -63,3 +63,15 @@ def test_verify_reports_an_unreadable_export_instead_of_passing_it(tmp_path, ver
     bad.write_bytes(b"not a jpeg")
     check = verifier.verify(bad)
     assert not check.ok and check.error
+
+
+def test_seen_inside_picks_the_findings_lying_in_given_regions():
+    from phiscrub.models import Box, Region
+    from phiscrub.verify import VerifyWarning, seen_inside
+
+    inside = VerifyWarning("name", Box(10, 10, 40, 10), "rapidocr", 0.9)
+    half_out = VerifyWarning("date", Box(45, 10, 40, 10), "rapidocr", 0.9)
+    elsewhere = VerifyWarning("id", Box(300, 300, 20, 10), "rapidocr", 0.9)
+    kept = [Region(kind=Kind.NAME, box=Box(0, 0, 60, 30), redacted=False)]
+    assert seen_inside([inside, half_out, elsewhere], kept) == (inside,)
+    assert seen_inside([inside], []) == ()
