@@ -183,6 +183,8 @@ BADGE_COLOURS = {
     "cancelled": ("#555555", "#f3e2b3"),
     "reviewed": ("#ffffff", "#27864a"),
     "exported": ("#ffffff", "#5b3fa6"),
+    "check_me": ("#000000", "#ff9800"),
+    "warning": ("#ffffff", "#b00020"),
 }
 
 
@@ -197,9 +199,14 @@ def badge(doc: PhotoDocument) -> tuple[str, str]:
     if doc.state is State.CANCELLED:
         return "cancelled", "not scanned"
     if doc.exported_to is not None and not doc.modified:
+        check = doc.export_check
+        if check is not None and check.warns:
+            return "warning", "check export"
         return "exported", "exported"
     if doc.reviewed:
         return "reviewed", "reviewed"
+    if doc.check_me:
+        return "check_me", f"{len(doc.check_me)} to check"
     n = sum(1 for r in doc.regions if r.redacted)
     if not doc.found and not doc.regions:
         return "nothing", "nothing found"
@@ -279,6 +286,8 @@ class PhotoListModel(QAbstractListModel):
                 tip += f"\nError: {doc.error}"
             if doc.exported_to is not None:
                 tip += f"\nExported to {doc.exported_to}"
+            if doc.export_check is not None and doc.export_check.warns:
+                tip += "\n" + "\n".join(doc.export_check.lines())
             return tip
         if role == Qt.ItemDataRole.UserRole:
             return str(doc.path)

@@ -8,7 +8,7 @@ reported by the scene's signals, and the window turns it into an undoable edit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import shiboken6
@@ -43,6 +43,10 @@ KIND_COLOURS: dict[Kind, QColor] = {
     Kind.TEXT: QColor("#a9a9a9"),
     Kind.MANUAL: QColor("#00e5c0"),
 }
+
+#: Regions still to decide ("check me") and regions kept by consent.
+CHECK_ME_COLOUR = QColor("#ff9800")
+CONSENT_COLOUR = QColor("#2e9e44")
 
 MIN_REGION = 3.0  # image pixels; smaller drags are treated as clicks
 
@@ -108,9 +112,10 @@ class RegionItem(QGraphicsObject):
     """One region: its outline (tight polygon, else box) in its kind's colour,
     filled when it will be redacted, dashed when kept; handles when selected."""
 
-    def __init__(self, index: int, region: Region, bounds: QRectF, editable: bool) -> None:
+    def __init__(self, index: int, region: Region, bounds: QRectF, editable: bool, mark: str = "") -> None:
         super().__init__()
         self.index, self.region, self.bounds = index, region, bounds
+        self.mark = mark  # "check" (undecided, covered until decided), "consent", or ""
         self._rect = box_to_rect(region.box)
         self._polygon = (
             QPolygonF([QPointF(x, y) for x, y in region.polygon.points]) if region.polygon else None
@@ -211,7 +216,14 @@ class RegionItem(QGraphicsObject):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None):
         colour = QColor(KIND_COLOURS.get(self.region.kind, QColor("red")))
-        if self.region.redacted:
+        if self.mark == "check":
+            # Undecided: a loud hatched outline nobody mistakes for a decided one.
+            pen = QPen(CHECK_ME_COLOUR, 3, Qt.PenStyle.DashLine)
+            painter.setBrush(QBrush(CHECK_ME_COLOUR, Qt.BrushStyle.BDiagPattern))
+        elif self.mark == "consent":
+            pen = QPen(CONSENT_COLOUR, 2, Qt.PenStyle.DotLine)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+        elif self.region.redacted:
             pen = QPen(colour, 2.5)
             fill = QColor(colour)
             fill.setAlpha(70)
@@ -320,15 +332,19 @@ class PhotoView(QGraphicsView):
         else:
             self._busy.hide()
 
-    def set_regions(self, regions: Iterable[Region], editable: bool) -> None:
-        """Rebuild one item per region, keeping the selection by index."""
+    def set_regions(
+        self, regions: Iterable[Region], editable: bool, marks: Mapping[int, str] | None = None
+    ) -> None:
+        """Rebuild one item per region, keeping the selection by index. `marks` gives
+        some regions a look of their own ("check", "consent")."""
+        marks = marks or {}
         selected = set(self.selected_indices())
         for item in self._items:
             self._scene.removeItem(item)
         self._items = []
         scale = self.transform().m11()
         for i, region in enumerate(regions):
-            item = RegionItem(i, region, self._image_rect, editable)
+            item = RegionItem(i, region, self._image_rect, editable, marks.get(i, ""))
             item.set_view_scale(scale)
             item.setVisible(not self._showing_after)
             self._scene.addItem(item)

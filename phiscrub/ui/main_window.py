@@ -7,6 +7,13 @@ Every scan goes through the core's batch generator (as the CLI's do), run by a
 BatchRunner; the strip on the left lists the photos with thumbnails and badges.
 Review state is saved to a project file per folder (phiscrub.project), in the
 user's project folder, and restored when the folder is opened again.
+
+Compliance: every export goes through the core's review gate (a photo is exported
+only once marked reviewed, and it cannot be marked while a "check me" region is
+undecided); the first export of a session asks for the reviewer's sign-off; each
+export is scanned again (phiscrub.verify, fast engines) in the worker and what is
+still found shows on the photo; Export All writes the audit report as JSON and
+HTML. A caption panel checks the text about to be posted.
 """
 
 from __future__ import annotations
@@ -24,7 +31,9 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, QSize, Q
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QComboBox,
+    QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -40,10 +49,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from phiscrub import audit
 from phiscrub.batch import FileResult, InputFile, collect_inputs, default_workers
 from phiscrub.imageio import SUPPORTED_SUFFIXES, LoadedImage, format_for_suffix, output_format, sniff_format
 from phiscrub.project import (
     ExportJob,
+    ExportOutcome,
     Project,
     ProjectError,
     load_project,
@@ -51,7 +62,9 @@ from phiscrub.project import (
     save_project,
 )
 from phiscrub.redact import Style
-from phiscrub.report import build_report, entry_for_result, write_report
+from phiscrub.report import write_report
+from phiscrub.review import CHECK_ME_BELOW, Decision, ExportRefused, ReviewError, require_reviewed
+from phiscrub.ui import compliance
 from phiscrub.ui import preferences as prefs_io
 from phiscrub.ui.batch_view import (
     BatchRunner,
@@ -64,6 +77,7 @@ from phiscrub.ui.batch_view import (
     needs_review,
 )
 from phiscrub.ui.canvas import PhotoView, pixmap_from_array
+from phiscrub.ui.compliance import CaptionPanel, ExportCheck, review_counts
 from phiscrub.ui.document import PhotoDocument, State
 from phiscrub.ui.preferences import Preferences, PreferencesError
 from phiscrub.ui.preferences_dialog import STYLE_NAMES, PreferencesDialog
@@ -71,9 +85,10 @@ from phiscrub.ui.region_list import RegionList
 from phiscrub.ui.workers import (
     Job,
     Preview,
+    SharedVerifier,
     Workers,
     export_all,
-    export_clean,
+    export_one,
     load_photo,
     render_clean,
     warm_up,
@@ -93,7 +108,9 @@ class ExportSummary:
     exported: list[Path] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # name, why
     failed: list[tuple[str, str]] = field(default_factory=list)  # name, reason
+    warned: list[tuple[str, str]] = field(default_factory=list)  # name, what verification found
     report: Path | None = None
+    html: Path | None = None
     report_error: str | None = None
 
     def text(self) -> str:
@@ -102,16 +119,26 @@ class ExportSummary:
             f"Skipped: {len(self.skipped)}",
             f"Failed: {len(self.failed)}",
         ]
+        if self.warned:
+            lines.append(
+                f"Check before posting: verification still finds something in {len(self.warned)} "
+                f"export{'s' if len(self.warned) != 1 else ''}"
+            )
         if self.report is not None:
             lines.append(f"Report: {self.report}")
+        if self.html is not None:
+            lines.append(f"Report page: {self.html}")
         if self.report_error:
             lines.append(f"The report was not written: {self.report_error}")
         return "\n".join(lines)
 
     def details(self) -> str:
-        out = [f"FAILED {name}: {reason}" for name, reason in self.failed]
+        out = [f"CHECK {name}: {what}" for name, what in self.warned]
+        out += [f"FAILED {name}: {reason}" for name, reason in self.failed]
         out += [f"skipped {name}: {why}" for name, why in self.skipped]
         return "\n".join(out)
+
+
 PHOTO_FILTER = "Photos ({})".format(" ".join(f"*{s}" for s in sorted(SUPPORTED_SUFFIXES)))
 
 
@@ -128,6 +155,8 @@ class MainWindow(QMainWindow):
     scan_finished = Signal(object)  # PhotoDocument, findings are regions now
     preview_rendered = Signal(object)  # the exact export pixels shown as "after"
     export_finished = Signal(object)  # Path written
+    export_refused = Signal(object, str)  # PhotoDocument, why
+    export_checked = Signal(object)  # PhotoDocument whose export was verified (doc.export_check)
     error_shown = Signal(str)
     photo_failed = Signal(object)  # PhotoDocument that could not be loaded or scanned
     batch_progress = Signal(int, int)  # photos done, photos in the queue
@@ -144,7 +173,11 @@ class MainWindow(QMainWindow):
         settings: QSettings | None = None,
         prefs_path: Path | None = None,
         batch_workers: int | None = None,
+        verifier: Any = None,
+        check_me_below: float = CHECK_ME_BELOW,
     ) -> None:
+        """`verifier`: what re-scans each export (phiscrub.verify.Verifier); None builds
+        one with the fast engines on first export, False turns verification off."""
         super().__init__()
         self.settings = settings if settings is not None else QSettings()
         self.prefs_path = prefs_path or prefs_io.default_path()
@@ -183,6 +216,11 @@ class MainWindow(QMainWindow):
         self.doc: PhotoDocument | None = None
         self.redaction_style = self.prefs.redaction_style
         self.confirm_close = True
+        self.check_me_below = check_me_below
+        self._verifier_arg = verifier
+        self._verifier: SharedVerifier | None = None
+        #: Who signs off this session's exports; asked on the first export.
+        self.signoff: audit.SignOff | None = None
         self.closing = False
         self._render_generation = 0
         self._after_ready = False
@@ -215,10 +253,22 @@ class MainWindow(QMainWindow):
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(6, 6, 6, 6)
         title = QLabel("<b>Found in this photo</b>")
+        self.check_only = QCheckBox("Only \u26a0 \"check me\"")
+        self.check_only.setToolTip("List only the regions still to decide (Ctrl+Shift+F)")
+        self.check_only.toggled.connect(self.region_list.set_check_only)
+        self.verify_label = QLabel()
+        self.verify_label.setWordWrap(True)
+        self.verify_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.verify_label.hide()
         side_layout.addWidget(title)
         side_layout.addWidget(self.summary)
+        side_layout.addWidget(self.verify_label)
+        side_layout.addWidget(self.check_only)
         side_layout.addWidget(self.region_list, 1)
-        hint = QLabel("Checked = covered. Space toggles, Del deletes, R draws a new region.")
+        hint = QLabel(
+            "Checked = covered. C covers, K keeps, Shift+K keeps by consent, N goes to the next "
+            "\u26a0 check me. Space toggles, Del deletes, R draws a new region."
+        )
         hint.setWordWrap(True)
         hint.setStyleSheet("color: gray")
         side_layout.addWidget(hint)
@@ -276,6 +326,14 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([250, 1000, 260])
         self.setCentralWidget(self.splitter)
+
+        self.caption_panel = CaptionPanel(self._start_caption_check)
+        self.caption_dock = QDockWidget("Caption check", self)
+        self.caption_dock.setObjectName("caption_dock")
+        self.caption_dock.setWidget(self.caption_panel)
+        self.caption_dock.setToolTip("Check the caption you are about to post (Ctrl+Shift+C)")
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.caption_dock)
+        self.caption_dock.hide()
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)  # indeterminate: the scan reports no steps
@@ -338,14 +396,17 @@ class MainWindow(QMainWindow):
             "&Export Clean Copy",
             "Ctrl+E",
             self.export_current,
-            "Write a redacted, metadata-free copy (never over the original)",
+            "Write a redacted, metadata-free copy of this reviewed photo (never over the original)",
             asset_icon("export.svg", std(sp.SP_DialogSaveButton)),
         )
         self.act_export_all = self._action(
             "Export &All Reviewed",
             "Ctrl+Shift+E",
             self.export_all_reviewed,
-            "Write a clean copy of every photo marked reviewed, then a report",
+            "Write a clean copy of every photo marked reviewed, then the audit report (JSON and HTML)",
+        )
+        self.act_signoff = self._action(
+            "&Sign Off As…", None, self.change_signoff, "Set the reviewer's name or initials for this session"
         )
         self.act_cancel_batch = self._action(
             "&Cancel Scanning", None, self.cancel_batch, "Stop the batch scan; finished photos are kept"
@@ -402,6 +463,37 @@ class MainWindow(QMainWindow):
         self.act_add.setCheckable(True)
         self.act_add.toggled.connect(self.view.set_drawing)
         self.act_leave = self._action("Leave Drawing", "Esc", lambda: self.act_add.setChecked(False))
+        self.act_cover = self._action(
+            "&Cover Region", "C", lambda: self.decide_selected(Decision.COVER),
+            "Cover the selected regions in the export",
+        )
+        self.act_keep = self._action(
+            "&Keep Region", "K", lambda: self.decide_selected(Decision.KEEP),
+            "Keep the selected regions visible (not PHI)",
+        )
+        self.act_consent = self._action(
+            "Keep by &Consent on File…", "Shift+K", self.consent_selected,
+            "Keep the selected regions visible: written consent on file (form reference and date)",
+        )
+        self.act_next_check = self._action(
+            "Next \"Check &Me\" Region", "N", self.select_next_check,
+            "Select the next region still to decide",
+        )
+        self.act_check_only = self._action(
+            "Only \"Check Me\" Regions", "Ctrl+Shift+F", None, "List only the regions still to decide"
+        )
+        self.act_check_only.setCheckable(True)
+        self.act_check_only.toggled.connect(self.check_only.setChecked)
+        self.check_only.toggled.connect(self.act_check_only.setChecked)
+        self.act_caption = self.caption_dock.toggleViewAction()
+        self.act_caption.setText("Caption &Check")
+        self.act_caption.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.act_caption.setToolTip(
+            "Check the caption you are about to post for names, dates, IDs and patient phrases (Ctrl+Shift+C)"
+        )
+        self.act_caption.setIconText("Caption")
+        self.act_caption.toggled.connect(lambda on: on and self.caption_panel.editor.setFocus())
+        self.addAction(self.act_caption)
         self.act_select_all = self._action(
             "Select &All Regions",
             QKeySequence.StandardKey.SelectAll,
@@ -443,6 +535,7 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addAction(self.act_export)
         m.addAction(self.act_export_all)
+        m.addAction(self.act_signoff)
         m.addAction(self.act_cancel_batch)
         m.addSeparator()
         m.addActions([self.act_prefs, self.act_quit])
@@ -451,11 +544,15 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addActions([self.act_toggle, self.act_delete, self.act_add, self.act_select_all])
         m.addSeparator()
+        m.addActions([self.act_cover, self.act_keep, self.act_consent, self.act_next_check])
+        m.addSeparator()
         m.addActions([self.act_reviewed, self.act_review_next])
         m = menu.addMenu("&View")
         m.addActions([self.act_fit, self.act_actual, self.act_zoom_in, self.act_zoom_out])
         m.addSeparator()
         m.addAction(self.act_preview)
+        m.addAction(self.act_check_only)
+        m.addAction(self.act_caption)
         style_menu = m.addMenu("Redaction &Style")
         style_menu.addActions(self.style_actions.actions())
         m.addSeparator()
@@ -503,6 +600,7 @@ class MainWindow(QMainWindow):
         )
         tb.addWidget(self.style_box)
         tb.addAction(self.act_preview)
+        tb.addAction(self.act_caption)
 
     # ------------------------------------------------------------------ settings
 
@@ -555,6 +653,9 @@ class MainWindow(QMainWindow):
         if prefs.style != self.prefs.style:
             self.set_style(prefs.redaction_style)
         self.prefs = prefs
+
+    def _start_caption_check(self, tag: Any, fn: Any, *args: Any, ok: Any) -> None:
+        self._run(tag, fn, *args, ok=ok)
 
     def _run(
         self,
@@ -619,7 +720,7 @@ class MainWindow(QMainWindow):
             first = first or key
             if key in self.docs:
                 continue
-            doc = PhotoDocument(key, self)
+            doc = PhotoDocument(key, self, self.check_me_below)
             doc.input = InputFile(key, item.display, item.subdir)
             self.docs[key] = doc
             self.undo_group.addStack(doc.undo_stack)
@@ -927,7 +1028,10 @@ class MainWindow(QMainWindow):
             self.view.set_regions((), editable=False)
             self.region_list.set_regions(())
             return
-        self.view.set_regions(doc.regions, editable=doc.editable)
+        items = doc.review.items
+        marks = {i: "check" for i in doc.check_me}
+        marks.update({i: "consent" for i, item in enumerate(items) if item.decision is Decision.CONSENT})
+        self.view.set_regions(doc.regions, editable=doc.editable, marks=marks)
         placeholder = {
             State.QUEUED: "Waiting to be scanned…",
             State.SCANNING: "Scanning…",
@@ -935,7 +1039,7 @@ class MainWindow(QMainWindow):
             State.FAILED: "Not scanned",
             State.CANCELLED: "Not scanned",
         }[doc.state]
-        self.region_list.set_regions(doc.regions, placeholder)
+        self.region_list.set_regions(doc.regions, placeholder, items)
         self.region_list.select_indices(self.view.selected_indices())
         self.summary.setText(self._summary_text(doc))
         self._update_notice()
@@ -956,6 +1060,7 @@ class MainWindow(QMainWindow):
             self.act_reviewed.blockSignals(True)
             self.act_reviewed.setChecked(doc.reviewed)
             self.act_reviewed.blockSignals(False)
+        self._show_export_check(doc)
         self._update_notice()
         self._update_actions()
 
@@ -971,15 +1076,30 @@ class MainWindow(QMainWindow):
         if not doc.regions and not doc.found:
             text = NO_PHI_MESSAGE
         else:
-            covered = sum(r.redacted for r in doc.regions)
-            kept = len(doc.regions) - covered
-            text = f"{len(doc.regions)} region{'s' if len(doc.regions) != 1 else ''}: {covered} covered"
-            text += f", {kept} kept" if kept else ""
+            text = review_counts(doc.review)
         if doc.reviewed:
             text += "\nReviewed."
+        elif doc.check_me:
+            text += "\nDecide every \u26a0 \"check me\" region (N), then mark reviewed (Ctrl+Shift+Return)."
+        else:
+            text += "\nNot reviewed yet: mark reviewed (Ctrl+Shift+Return) before exporting."
         if doc.exported_to is not None:
             text += f"\nExported to {doc.exported_to}"
         return text
+
+    def _show_export_check(self, doc: PhotoDocument | None) -> None:
+        """The verification of the photo's last export, on the photo: red when something
+        is still found, green when nothing is."""
+        check = doc.export_check if doc is not None else None
+        if check is None:
+            self.verify_label.hide()
+            return
+        lines = check.lines()
+        lines[0] = ("\u26a0 " if check.warns else "\u2713 ") + lines[0]
+        self.verify_label.setText("\n".join(lines))
+        colour = compliance.WARN_COLOUR if check.warns else compliance.OK_COLOUR
+        self.verify_label.setStyleSheet(f"color: {colour}" + ("; font-weight: bold" if check.warns else ""))
+        self.verify_label.show()
 
     def _update_notice(self) -> None:
         doc = self.doc
@@ -1010,6 +1130,9 @@ class MainWindow(QMainWindow):
         loaded = ready and doc.pixels is not None
         self.act_export.setEnabled(loaded)
         self.act_toggle.setEnabled(has_sel)
+        for act in (self.act_cover, self.act_keep, self.act_consent):
+            act.setEnabled(has_sel)
+        self.act_next_check.setEnabled(ready and bool(doc.check_me))
         self.act_delete.setEnabled(has_sel and not previewing)
         self.act_add.setEnabled(ready and not previewing)
         self.act_preview.setEnabled(loaded)
@@ -1040,6 +1163,34 @@ class MainWindow(QMainWindow):
     def toggle_selected(self) -> None:
         if doc := self._editable_doc():
             doc.toggle(self.view.selected_indices())
+
+    def decide_selected(self, decision: Decision) -> None:
+        if doc := self._editable_doc():
+            doc.decide(self.view.selected_indices(), decision)
+
+    def consent_selected(self) -> None:
+        """Keep the selected regions visible by consent, asking for the form reference."""
+        doc = self._editable_doc()
+        chosen = self.view.selected_indices() if doc else []
+        if not chosen:
+            return
+        consent = compliance.ask_consent(self, len(chosen))
+        if consent is not None and doc is self.doc:
+            doc.decide(chosen, Decision.CONSENT, consent)
+
+    def select_next_check(self) -> None:
+        """Select (and show) the next "check me" region after the current selection."""
+        doc = self._editable_doc()
+        if doc is None or not doc.check_me:
+            return
+        current = max(self.view.selected_indices(), default=-1)
+        index = next((i for i in doc.check_me if i > current), doc.check_me[0])
+        self.view.select_indices([index])
+        self.region_list.select_indices([index])
+        items = self.view.region_items()
+        if index < len(items):
+            self.view.ensureVisible(items[index])
+        self._update_actions()
 
     def delete_selected(self) -> None:
         if doc := self._editable_doc():
@@ -1118,41 +1269,109 @@ class MainWindow(QMainWindow):
         self._update_notice()
         self.preview_rendered.emit(pixels)
 
+    def verifier(self) -> SharedVerifier | None:
+        """The window's one verifier (fast engines unless one was given), or None when off."""
+        if self._verifier_arg is False:
+            return None
+        if self._verifier is None:
+            verifier = self._verifier_arg
+            if verifier is None:
+                from phiscrub.verify import FAST_ENGINES, Verifier  # no model loads until first use
+
+                verifier = Verifier(FAST_ENGINES)
+            self._verifier = SharedVerifier(verifier)
+        return self._verifier
+
+    def ensure_signoff(self) -> bool:
+        """Ask once per session who signs off the exports; False when the user cancels."""
+        while self.signoff is None:
+            name = compliance.ask_reviewer(self)
+            if name is None:
+                self.statusBar().showMessage("Not exported: an export needs the reviewer's sign-off", 10_000)
+                return False
+            try:
+                self.signoff = audit.SignOff.now(name)
+            except audit.SignOffError as exc:
+                self.show_error("Sign-off", str(exc))
+        return True
+
+    def change_signoff(self) -> None:
+        name = compliance.ask_reviewer(self, self.signoff.reviewer if self.signoff else "")
+        if name is not None:
+            try:
+                self.signoff = audit.SignOff.now(name)
+            except audit.SignOffError as exc:
+                self.show_error("Sign-off", str(exc))
+                return
+            self.statusBar().showMessage(f"Exports are signed off by {self.signoff.reviewer}", 10_000)
+
     def export_current(self) -> None:
+        """Export the photo on screen through the review gate, then verify the export."""
         doc = self.doc
         if doc is None or doc.state is not State.READY or doc.pixels is None:
+            return
+        try:
+            require_reviewed(doc.review)
+        except ExportRefused as exc:
+            self._refuse(doc, str(exc))
             return
         try:
             dest = self.prefs.destination(doc.path, output_format(doc.format or "JPEG"))
         except (ValueError, OSError) as exc:
             self.show_error("Cannot export", str(exc))
             return
-        self.statusBar().showMessage(f"Exporting {doc.path.name}…")
+        if not self.ensure_signoff():
+            return
+        verifier = self.verifier()
+        self.statusBar().showMessage(
+            f"Exporting {doc.path.name}" + (" and checking the export…" if verifier else "…")
+        )
         self.act_export.setEnabled(False)
         # The stack index records which edit this export contains (clean mark).
         tag = (doc, doc.undo_stack.index())
         self._run(
             tag,
-            export_clean,
-            doc.pixels,
-            doc.regions,
+            export_one,
+            ExportJob.of(doc.input, doc.review, dest),
             self.redaction_style,
-            dest,
-            doc.path,
+            verifier,
             ok=self._on_exported,
             failed=self._on_export_failed,
         )
 
+    def _refuse(self, doc: PhotoDocument, why: str) -> None:
+        hint = (
+            "Decide every \u26a0 \"check me\" region (N selects the next one; C covers, K keeps, "
+            "Shift+K keeps by consent), then mark the photo reviewed (Ctrl+Shift+Return)."
+            if doc.check_me
+            else "Review the regions, then mark the photo reviewed (Ctrl+Shift+Return)."
+        )
+        self.statusBar().showMessage(f"Not exported: {doc.path.name} is not marked reviewed", 10_000)
+        self.export_refused.emit(doc, why)
+        self.show_error(
+            "Not exported", f"{doc.path.name} was not exported: it is not marked reviewed.\n{hint}"
+        )
+
     @Slot(object, object)
-    def _on_exported(self, tag: tuple[PhotoDocument, int], dest: Path) -> None:
+    def _on_exported(self, tag: tuple[PhotoDocument, int], outcome: ExportOutcome) -> None:
         doc, index = tag
+        self._update_actions()
+        result = outcome.result
+        if outcome.refused or not result.ok or result.output is None:
+            self._on_export_failed(tag, result.error or "unknown error")
+            return
+        dest = result.output
         if doc.undo_stack.index() == index:
             doc.undo_stack.setClean()
-        doc.mark_exported(dest)
+        check = ExportCheck.of(outcome.verification, outcome.review) if outcome.verification else None
+        doc.mark_exported(dest, check)
         self._record(doc)
-        self._update_actions()
         self.statusBar().showMessage(f"Exported clean copy to {dest}")
         self.export_finished.emit(dest)
+        if check is not None:
+            self.export_checked.emit(doc)
+            if check.warns:
+                self.show_error("Check before posting", f"{doc.path.name}:\n" + "\n".join(check.lines()))
 
     @Slot(object, str)
     def _on_export_failed(self, tag: Any, message: str) -> None:
@@ -1164,7 +1383,23 @@ class MainWindow(QMainWindow):
 
     def _on_reviewed_toggled(self, on: bool) -> None:
         if (doc := self._editable_doc()) is not None:
-            doc.set_reviewed(on)
+            self.mark_reviewed(doc, on)
+            self.act_reviewed.blockSignals(True)
+            self.act_reviewed.setChecked(doc.reviewed)
+            self.act_reviewed.blockSignals(False)
+
+    def mark_reviewed(self, doc: PhotoDocument, reviewed: bool = True) -> bool:
+        """Mark `doc` reviewed (undoable); refused, with the first "check me" region
+        selected, while any is undecided."""
+        try:
+            doc.set_reviewed(reviewed)
+        except ReviewError as exc:
+            if doc is self.doc and doc.check_me:
+                self.view.select_indices(())
+                self.select_next_check()
+            self.show_error("Not marked reviewed", str(exc))
+            return False
+        return True
 
     def mark_reviewed_and_next(self) -> None:
         """Mark the photo on screen reviewed and go to the next photo needing review
@@ -1174,7 +1409,8 @@ class MainWindow(QMainWindow):
             return
         order = self.visible_paths()
         start = order.index(doc.path) if doc.path in order else -1
-        doc.set_reviewed(True)
+        if not self.mark_reviewed(doc):
+            return
         after = order[start + 1 :] + order[: start + 1]
         nxt = next((p for p in after if p != doc.path and needs_review(self.docs[p])), None)
         if nxt is None:  # nothing scanned left to review: the next one still in the queue
@@ -1185,9 +1421,23 @@ class MainWindow(QMainWindow):
             self._select_in_strip(doc.path)
             self.statusBar().showMessage("Every scanned photo is reviewed", 10_000)
 
+    def audit_settings(self) -> dict[str, Any]:
+        """What the audit report records about how the photos were processed."""
+        verifier = self.verifier()
+        return {
+            "source": "phiscrub-gui",
+            "engine": self.prefs.engine,
+            "style": self.redaction_style.value,
+            "check_me_below": self.check_me_below,
+            "review_gate": "required",
+            "verify_engines": list(verifier.engines) if verifier else "off",
+        }
+
     def export_all_reviewed(self) -> None:
-        """Write a clean copy of every reviewed photo with its reviewed regions, through
-        the core's export, then show a summary and write a report JSON."""
+        """Write a clean copy of every reviewed photo with its reviewed decisions, through
+        the core's gated export (with verification), then show a summary and write the
+        audit report as JSON and HTML. Scanned photos not marked reviewed go to the gate
+        too, which refuses them; the report lists them as refused."""
         if self._exporting:
             return
         summary = ExportSummary()
@@ -1195,13 +1445,13 @@ class MainWindow(QMainWindow):
         tags: list[tuple[PhotoDocument, int]] = []
         taken: set[Path] = set(self.docs)  # never a destination equal to an input
         for doc in self.photo_model.docs:
-            if doc.state is not State.READY or not doc.reviewed:
+            if doc.state is not State.READY:
                 why = {
                     State.FAILED: f"could not be scanned ({doc.error})",
                     State.CANCELLED: "not scanned",
                     State.QUEUED: "not scanned yet",
                     State.SCANNING: "not scanned yet",
-                }.get(doc.state, "not marked reviewed")
+                }[doc.state]
                 summary.skipped.append((doc.path.name, why))
                 continue
             try:
@@ -1211,45 +1461,56 @@ class MainWindow(QMainWindow):
             try:
                 if fmt is None:
                     raise ValueError("cannot tell this image's format from its name")
-                dest = self.prefs.destination(doc.path, output_format(fmt), taken)
+                # Only reviewed photos reserve a name; the gate writes nothing for the rest.
+                dest = self.prefs.destination(doc.path, output_format(fmt), taken if doc.reviewed else None)
             except (ValueError, OSError) as exc:
                 summary.failed.append((doc.path.name, str(exc)))
                 continue
-            jobs.append(ExportJob(doc.input, doc.regions, dest))
+            jobs.append(ExportJob.of(doc.input, doc.review, dest))
             tags.append((doc, doc.undo_stack.index()))
-        if not jobs:
-            self._finish_export_all(summary, [], [])
+        if not any(doc.reviewed for doc, _ in tags):
+            self._finish_export_all(summary, tags, [self._refused_now(j) for j in jobs])
             return
+        if not self.ensure_signoff():
+            return
+        verifier = self.verifier()
         self._exporting = True
         self._export_total = len(jobs)
         self._export_done = 0
         self._update_queue_status()
-        self.queue_progress.setFormat("%v of %m exported")
+        self.queue_progress.setFormat("%v of %m exported" + (" and checked" if verifier else ""))
         self.queue_progress.setRange(0, len(jobs))
         self.queue_progress.setValue(0)
         self.batch_bar.show()
         self.cancel_button.setEnabled(False)
-        self.statusBar().showMessage(f"Exporting {len(jobs)} reviewed photos…")
+        self.statusBar().showMessage(f"Exporting {sum(d.reviewed for d, _ in tags)} reviewed photos…")
         self._run(
             (summary, tags),
             export_all,
             jobs,
             self.redaction_style,
+            verifier,
             ok=self._on_export_all_done,
             failed=self._on_export_all_failed,
             progress=self._on_export_all_progress,
         )
 
+    @staticmethod
+    def _refused_now(job: ExportJob) -> ExportOutcome:
+        from phiscrub.project import export_gated
+
+        return next(export_gated([job]))  # unreviewed: refused at once, nothing read or written
+
     @Slot(object, object)
-    def _on_export_all_progress(self, _tag: Any, result: FileResult) -> None:
+    def _on_export_all_progress(self, _tag: Any, outcome: ExportOutcome) -> None:
         self._export_done += 1
         self.queue_progress.setValue(self._export_done)
         self.export_all_progress.emit(self._export_done, self._export_total)
 
     @Slot(object, object)
-    def _on_export_all_done(self, tag: tuple[ExportSummary, list], results: list[FileResult]) -> None:
+    def _on_export_all_done(self, tag: tuple[ExportSummary, list], outcomes: list[ExportOutcome]) -> None:
         summary, tags = tag
-        self._finish_export_all(summary, tags, results)
+        self._finish_export_all(summary, tags, outcomes)
 
     @Slot(object, str)
     def _on_export_all_failed(self, tag: tuple[ExportSummary, list], message: str) -> None:
@@ -1258,41 +1519,31 @@ class MainWindow(QMainWindow):
         self._finish_export_all(summary, [], [])
 
     def _finish_export_all(
-        self, summary: ExportSummary, tags: list[tuple[PhotoDocument, int]], results: list[FileResult]
+        self, summary: ExportSummary, tags: list[tuple[PhotoDocument, int]], outcomes: list[ExportOutcome]
     ) -> None:
         self._exporting = False
         self.queue_progress.setFormat("%v of %m scanned")
         self.cancel_button.setEnabled(True)
         self._update_batch_bar()
-        entries = []
-        for (doc, index), result in zip(tags, results, strict=True):
-            entries.append(entry_for_result(result))
-            if result.ok and result.output is not None:
+        for (doc, index), outcome in zip(tags, outcomes, strict=True):
+            result = outcome.result
+            if outcome.refused:
+                summary.skipped.append((doc.path.name, "not marked reviewed"))
+            elif result.ok and result.output is not None:
                 summary.exported.append(result.output)
                 if doc.undo_stack.index() == index:
                     doc.undo_stack.setClean()
-                doc.mark_exported(result.output)
+                check = ExportCheck.of(outcome.verification, outcome.review) if outcome.verification else None
+                doc.mark_exported(result.output, check)
+                if check is not None and check.warns:
+                    summary.warned.append((doc.path.name, "; ".join(check.lines()[1:])))
                 self._record(doc)
+                if check is not None:
+                    self.export_checked.emit(doc)
             else:
                 summary.failed.append((doc.path.name, result.error or "unknown error"))
-        if entries:
-            first = Path(entries[0]["output"] or tags[0][0].path)
-            folder = first.parent if entries[0]["output"] else self.prefs.output_folder(tags[0][0].path)
-            name = time.strftime("phiscrub-report-%Y%m%d-%H%M%S.json")
-            try:
-                summary.report = write_report(
-                    folder / name,
-                    build_report(
-                        entries,
-                        command="redact",
-                        engine=self.prefs.engine,
-                        style=self.redaction_style.value,
-                        source="phiscrub-gui",
-                        skipped=len(summary.skipped),
-                    ),
-                )
-            except OSError as exc:
-                summary.report_error = exc.strerror or type(exc).__name__
+        if summary.exported:
+            self._write_audit(summary, outcomes)
         self.save_projects()
         self._update_queue_status()
         self.statusBar().showMessage(
@@ -1300,19 +1551,34 @@ class MainWindow(QMainWindow):
             15_000,
         )
         box = QMessageBox(
-            QMessageBox.Icon.Warning if summary.failed else QMessageBox.Icon.Information,
+            QMessageBox.Icon.Warning if summary.failed or summary.warned else QMessageBox.Icon.Information,
             "Export all reviewed",
             summary.text(),
             QMessageBox.StandardButton.Ok,
             self,
         )
         box.setTextFormat(Qt.TextFormat.PlainText)
-        if summary.failed or summary.skipped:
+        if summary.failed or summary.skipped or summary.warned:
             box.setDetailedText(summary.details())
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         self.summary_box = box
         self.export_all_finished.emit(summary)
+
+    def _write_audit(self, summary: ExportSummary, outcomes: list[ExportOutcome]) -> None:
+        """The audit report beside the first clean copy: JSON, and an HTML page with
+        thumbnails of the clean exports only."""
+        folder = summary.exported[0].parent
+        stem = time.strftime("phiscrub-report-%Y%m%d-%H%M%S")
+        report = audit.build_audit(
+            audit.photo_entries(outcomes), signoff=self.signoff, settings=self.audit_settings()
+        )
+        report["skipped"] = len(summary.skipped)
+        try:
+            summary.report = write_report(folder / f"{stem}.json", report)
+            summary.html = audit.write_html(folder / f"{stem}.html", report)
+        except OSError as exc:
+            summary.report_error = exc.strerror or type(exc).__name__
 
     # ------------------------------------------------------------------ review projects
 
@@ -1346,7 +1612,7 @@ class MainWindow(QMainWindow):
             doc.fail(state.error or "could not be scanned")
             return
         exported = Path(state.exported_to) if state.exported_to else None
-        doc.restore(state.found, state.regions, state.width, state.height, state.reviewed, exported)
+        doc.restore(state.found, state.review(), state.width, state.height, exported)
 
     def _record(self, doc: PhotoDocument) -> None:
         """Put the photo's review state into its project (saved shortly after)."""
@@ -1360,10 +1626,10 @@ class MainWindow(QMainWindow):
             width=doc.width or None,
             height=doc.height or None,
             found=doc.found or (),
-            regions=doc.regions,
-            reviewed=doc.reviewed,
             exported_to=str(doc.exported_to) if doc.exported_to else None,
         )
+        if state is not None and doc.state is State.READY:
+            state = state.with_review(doc.review)
         if state is not None and project.photos.get(state.name) != state:
             project.put(state)
             self._dirty_projects.add(doc.path.parent)
@@ -1393,6 +1659,7 @@ class MainWindow(QMainWindow):
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
+        self.error_box = box
         self.error_shown.emit(text)
 
     # ------------------------------------------------------------------ drag and drop, closing

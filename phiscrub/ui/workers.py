@@ -1,4 +1,4 @@
-"""Background work: loading, scanning, rendering the preview and exporting.
+"""Background work: loading, scanning, rendering the preview, exporting and verifying.
 
 Each job is a QRunnable on a QThreadPool that reports through a small QObject of
 signals (queued into the GUI thread). Only numpy arrays and the core's frozen
@@ -11,6 +11,7 @@ recognised text.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,17 +21,9 @@ import numpy as np
 from PIL import Image, ImageOps
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 
-from phiscrub.batch import FileResult
-from phiscrub.imageio import (
-    ExportError,
-    ImageLoadError,
-    LoadedImage,
-    format_for_suffix,
-    load_image,
-    save_clean,
-)
+from phiscrub.imageio import ExportError, ImageLoadError, LoadedImage, load_image
 from phiscrub.models import Region
-from phiscrub.project import ExportJob, export_reviewed
+from phiscrub.project import ExportJob, ExportOutcome, export_gated
 from phiscrub.redact import Style, redact
 
 log = logging.getLogger(__name__)
@@ -183,30 +176,39 @@ def render_clean(
     return redact(pixels, regions, style)
 
 
-def export_clean(
-    pixels: np.ndarray,
-    regions: tuple[Region, ...],
-    style: Style,
-    dest: Path,
-    source: Path,
-    *,
-    report: Callable[[object], None],
-) -> Path:
-    """Redact and write a verified, metadata-free copy to `dest` (never over `source`)."""
-    clean = redact(pixels, regions, style)
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ExportError(f"cannot create the output folder ({exc.strerror})") from exc
-    return save_clean(clean, dest, format_for_suffix(dest.suffix), source=source)
+class SharedVerifier:
+    """One Verifier for the window, used by one export job at a time: its models
+    load once (on first use, in a worker) and are not meant to scan two images at once."""
+
+    def __init__(self, verifier: Any) -> None:
+        self.verifier = verifier
+        self._lock = threading.Lock()
+
+    @property
+    def engines(self) -> tuple[str, ...]:
+        return tuple(getattr(self.verifier, "engines", ()))
+
+    def verify(self, path: Path, regions: Any) -> Any:
+        with self._lock:
+            return self.verifier.verify(path, regions)
+
+
+def export_one(
+    job: ExportJob, style: Style, verifier: Any, *, report: Callable[[object], None]
+) -> ExportOutcome:
+    """One photo through the core's review gate (refused unless marked reviewed),
+    exported and, with a `verifier`, scanned again."""
+    (outcome,) = export_gated([job], style, verifier=verifier)
+    return outcome
 
 
 def export_all(
-    jobs: list[ExportJob], style: Style, *, report: Callable[[object], None]
-) -> list[FileResult]:
-    """Export every reviewed photo through the core, reporting each FileResult as it is written."""
-    results = []
-    for result in export_reviewed(jobs, style):
-        report(result)
-        results.append(result)
-    return results
+    jobs: list[ExportJob], style: Style, verifier: Any, *, report: Callable[[object], None]
+) -> list[ExportOutcome]:
+    """Every job through the core's review gate, reporting each ExportOutcome as it is
+    written (and verified)."""
+    outcomes = []
+    for outcome in export_gated(jobs, style, verifier=verifier):
+        report(outcome)
+        outcomes.append(outcome)
+    return outcomes

@@ -43,9 +43,33 @@ def blank_photo(tmp_path: Path) -> Path:
     return path
 
 
+class Prompts:
+    """Stands in for the sign-off dialog: `asked` grows by one per prompt; `answers`
+    are given in order (None cancels), then "T.E."."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.answers: list[str | None] = []
+
+    def __call__(self, parent, current: str = "") -> str | None:
+        self.asked.append(current)
+        return self.answers.pop(0) if self.answers else "T.E."
+
+
 @pytest.fixture
-def make_window(qtbot, tmp_path: Path, scanner):
-    """Build MainWindows whose QSettings and preferences live in tmp_path."""
+def reviewer_prompts(monkeypatch) -> Prompts:
+    from phiscrub.ui import compliance
+
+    prompts = Prompts()
+    monkeypatch.setattr(compliance, "ask_reviewer", prompts)
+    return prompts
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path: Path, scanner, reviewer_prompts):
+    """Build MainWindows whose QSettings and preferences live in tmp_path. The sign-off
+    prompt is answered by `reviewer_prompts`; verification is off unless a test passes
+    a verifier (it is what tests/ui/test_compliance.py is about)."""
     from PySide6.QtCore import QSettings
 
     from phiscrub.ui.main_window import MainWindow
@@ -56,6 +80,7 @@ def make_window(qtbot, tmp_path: Path, scanner):
         # One worker process per batch unless a test asks for more: spawning a
         # process per core (each loading the models) costs seconds a test rarely needs.
         kwargs.setdefault("batch_workers", 1)
+        kwargs.setdefault("verifier", False)
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(
             scanner=scanner_override or scanner,

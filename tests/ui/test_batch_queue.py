@@ -90,14 +90,24 @@ def test_folder_batch_review_two_export_all_then_reopen_restores_the_review(
     report = json.loads(summary.report.read_text())
     assert summary.report.parent == out
     assert report["tool"] == "phiscrub" and report["skipped"] == 4
-    assert [e["status"] for e in report["images"]] == ["ok", "ok"]
-    assert [Path(e["output"]).name for e in report["images"]] == [photos[0].name, photos[1].name]
-    assert [r["redacted"] for r in report["images"][1]["regions"]] == [False]
-    assert {"source", "output", "status", "error", "width", "height", "regions"} <= set(report["images"][0])
+    # The audit: the two exports, and the three scanned photos the gate refused (nothing written).
+    images = report["images"]
+    assert [e["status"] for e in images] == ["ok", "ok", "error", "error", "error"]
+    assert [e["review"]["gate"] for e in images] == ["reviewed"] * 2 + ["refused: not reviewed"] * 3
+    assert [Path(e["output"]).name for e in images[:2]] == [photos[0].name, photos[1].name]
+    assert all(e["output"] is None for e in images[2:])
+    assert [r["redacted"] for r in images[1]["regions"]] == [False]
+    assert images[1]["review"]["kept"] == {"name": 1}
+    assert report["reviewer"] == "T.E." and report["totals"]["refused"] == 3
+    assert {"source", "output", "status", "error", "width", "height", "regions"} <= set(images[0])
+    assert summary.html.parent == out and summary.html.read_text().startswith("<!DOCTYPE html>")
     assert badges(window)[photos[0].name] == "exported"
 
     # Nothing was written beside the originals except the chosen output folder.
     assert sorted(p.name for p in folder.iterdir()) == sorted(before + ["redacted"])
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [photos[0].name, photos[1].name, summary.report.name, summary.html.name]
+    )
     window.close()
 
     # Reopen: regions, edits, reviewed and exported flags come back without a rescan.

@@ -144,7 +144,20 @@ def test_review_edits_undo_redo_then_export_covers_regions_and_keeps_original(
     window.act_undo.trigger()
     assert doc.regions == edited
 
-    # Export (Ctrl+E): a clean copy in the output folder, never over the original.
+    # Export (Ctrl+E) is refused until the photo is marked reviewed (Ctrl+Shift+Return).
+    with qtbot.waitSignal(window.export_refused, timeout=2_000):
+        qtbot.keyClick(window.view.viewport(), Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert not (card_photo.parent / "redacted").exists()
+    assert "not marked reviewed" in window.error_box.text()
+    window.error_box.accept()
+    qtbot.keyClick(
+        window.view.viewport(),
+        Qt.Key.Key_Return,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert doc.reviewed
+
+    # Export: a clean copy in the output folder, never over the original.
     with qtbot.waitSignal(window.export_finished, timeout=30_000) as blocker:
         qtbot.keyClick(window.view.viewport(), Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     dest = Path(blocker.args[0])
@@ -179,7 +192,7 @@ def test_preview_shows_exactly_the_pixels_export_writes(qtbot, window, card_phot
 def test_photo_without_phi_says_so_plainly(qtbot, window, blank_photo):
     doc = open_and_scan(qtbot, window, blank_photo)
     assert doc.regions == ()
-    assert window.summary.text() == NO_PHI_MESSAGE
+    assert window.summary.text().splitlines()[0] == NO_PHI_MESSAGE
     assert window.view._busy.isVisible() and window.view._busy.text() == NO_PHI_MESSAGE
     assert window.act_export.isEnabled()
 

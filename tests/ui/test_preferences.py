@@ -91,6 +91,7 @@ def test_dialog_changes_style_output_folder_and_suffix_of_the_export(qtbot, wind
 
     window.open_paths([card_photo])
     qtbot.waitUntil(lambda: window.doc.state is State.READY, timeout=SCAN_TIMEOUT_MS)
+    window.act_reviewed.trigger()  # the review gate: only a reviewed photo is exported
     with qtbot.waitSignal(window.export_finished, timeout=30_000) as blocker:
         window.act_export.trigger()
     assert Path(blocker.args[0]) == out / "card-shared.jpg"
