@@ -1,6 +1,7 @@
 """A light stand-in for the Scanner, for tests about the queue rather than detection.
 
-It flags each pure-red square as a name. It is picklable and imports no Qt, so the
+It flags each pure-red square as a name (score 0.9) and each pure-blue square as a
+face it is unsure of (score 0.5: "check me"). It is picklable and imports no Qt, so the
 core's batch can send it to spawned worker processes like the real Scanner.
 """
 
@@ -15,6 +16,7 @@ from PIL import Image
 from phiscrub.models import Box, Finding, Kind, ScanResult
 
 RED = (230, 20, 20)
+BLUE = (20, 20, 230)
 
 
 class FakeScanner:
@@ -32,11 +34,13 @@ class FakeScanner:
     def scan(self, pixels: np.ndarray) -> ScanResult:
         time.sleep(self.delay)
         red = (pixels[..., 0] > 200) & (pixels[..., 1] < 60) & (pixels[..., 2] < 60)
+        blue = (pixels[..., 2] > 200) & (pixels[..., 0] < 60) & (pixels[..., 1] < 60)
         findings = []
-        if red.any():
-            ys, xs = np.nonzero(red)
-            box = Box.from_corners(xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
-            findings.append(Finding(Kind.NAME, box.to_polygon(), 0.9, "fake"))
+        for mask, kind, score in ((red, Kind.NAME, 0.9), (blue, Kind.FACE, 0.5)):
+            if mask.any():
+                ys, xs = np.nonzero(mask)
+                box = Box.from_corners(xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+                findings.append(Finding(kind, box.to_polygon(), score, "fake"))
         h, w = pixels.shape[:2]
         return ScanResult(width=w, height=h, findings=tuple(findings))
 
