@@ -90,6 +90,7 @@ from phiscrub.ui.workers import (
     export_all,
     export_one,
     load_photo,
+    preload_scan_modules,
     render_clean,
     warm_up,
 )
@@ -184,6 +185,7 @@ class MainWindow(QMainWindow):
         self.prefs = self._load_prefs()
         self._scanner = scanner
         self._scanner_engine = self.prefs.engine if scanner is not None else None
+        self._preloaded: str | None | bool = False  # the engine whose modules are imported
         self.workers = Workers(self)
         self.undo_group = QUndoGroup(self)
         self.docs: dict[Path, PhotoDocument] = {}
@@ -235,6 +237,7 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
         self._update_actions()
         self.undo_group.cleanChanged.connect(self._update_modified)
+        self.scanner()  # imports what scanning needs, here on the GUI thread (see workers)
         if scanner is None:
             # Load the models now so the first photo is not kept waiting for them.
             self._run(
@@ -253,7 +256,7 @@ class MainWindow(QMainWindow):
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(6, 6, 6, 6)
         title = QLabel("<b>Found in this photo</b>")
-        self.check_only = QCheckBox("Only \u26a0 \"check me\"")
+        self.check_only = QCheckBox('Only \u26a0 "check me"')
         self.check_only.setToolTip("List only the regions still to decide (Ctrl+Shift+F)")
         self.check_only.toggled.connect(self.region_list.set_check_only)
         self.verify_label = QLabel()
@@ -288,9 +291,7 @@ class MainWindow(QMainWindow):
         for mode, title in PhotoFilter.MODES.items():
             self.filter_box.addItem(title, mode)
         self.filter_box.setToolTip("Which photos the list shows, and in what order")
-        self.filter_box.currentIndexChanged.connect(
-            lambda _i: self.set_filter(self.filter_box.currentData())
-        )
+        self.filter_box.currentIndexChanged.connect(lambda _i: self.set_filter(self.filter_box.currentData()))
         self.queue_progress = QProgressBar()
         self.queue_progress.setFormat("%v of %m scanned")
         self.queue_progress.setTextVisible(True)
@@ -464,23 +465,31 @@ class MainWindow(QMainWindow):
         self.act_add.toggled.connect(self.view.set_drawing)
         self.act_leave = self._action("Leave Drawing", "Esc", lambda: self.act_add.setChecked(False))
         self.act_cover = self._action(
-            "&Cover Region", "C", lambda: self.decide_selected(Decision.COVER),
+            "&Cover Region",
+            "C",
+            lambda: self.decide_selected(Decision.COVER),
             "Cover the selected regions in the export",
         )
         self.act_keep = self._action(
-            "&Keep Region", "K", lambda: self.decide_selected(Decision.KEEP),
+            "&Keep Region",
+            "K",
+            lambda: self.decide_selected(Decision.KEEP),
             "Keep the selected regions visible (not PHI)",
         )
         self.act_consent = self._action(
-            "Keep by &Consent on File…", "Shift+K", self.consent_selected,
+            "Keep by &Consent on File…",
+            "Shift+K",
+            self.consent_selected,
             "Keep the selected regions visible: written consent on file (form reference and date)",
         )
         self.act_next_check = self._action(
-            "Next \"Check &Me\" Region", "N", self.select_next_check,
+            'Next "Check &Me" Region',
+            "N",
+            self.select_next_check,
             "Select the next region still to decide",
         )
         self.act_check_only = self._action(
-            "Only \"Check Me\" Regions", "Ctrl+Shift+F", None, "List only the regions still to decide"
+            'Only "Check Me" Regions', "Ctrl+Shift+F", None, "List only the regions still to decide"
         )
         self.act_check_only.setCheckable(True)
         self.act_check_only.toggled.connect(self.check_only.setChecked)
@@ -637,6 +646,9 @@ class MainWindow(QMainWindow):
 
             self._scanner = Scanner(engine=self.prefs.engine)
             self._scanner_engine = self.prefs.engine
+        if self._preloaded != self._scanner_engine:
+            preload_scan_modules(getattr(self._scanner, "engine_name", None) or self._scanner_engine)
+            self._preloaded = self._scanner_engine
         return self._scanner
 
     def edit_preferences(self) -> None:
@@ -1080,7 +1092,7 @@ class MainWindow(QMainWindow):
         if doc.reviewed:
             text += "\nReviewed."
         elif doc.check_me:
-            text += "\nDecide every \u26a0 \"check me\" region (N), then mark reviewed (Ctrl+Shift+Return)."
+            text += '\nDecide every \u26a0 "check me" region (N), then mark reviewed (Ctrl+Shift+Return).'
         else:
             text += "\nNot reviewed yet: mark reviewed (Ctrl+Shift+Return) before exporting."
         if doc.exported_to is not None:
@@ -1341,7 +1353,7 @@ class MainWindow(QMainWindow):
 
     def _refuse(self, doc: PhotoDocument, why: str) -> None:
         hint = (
-            "Decide every \u26a0 \"check me\" region (N selects the next one; C covers, K keeps, "
+            'Decide every \u26a0 "check me" region (N selects the next one; C covers, K keeps, '
             "Shift+K keeps by consent), then mark the photo reviewed (Ctrl+Shift+Return)."
             if doc.check_me
             else "Review the regions, then mark the photo reviewed (Ctrl+Shift+Return)."

@@ -10,6 +10,7 @@ recognised text.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 from collections.abc import Callable
@@ -160,6 +161,43 @@ def quick_preview(path: Path) -> Preview | None:
     full_w, full_h = (h, w) if orientation in (5, 6, 7, 8) else (w, h)
     small.thumbnail((PREVIEW_LONG_SIDE, PREVIEW_LONG_SIDE))
     return Preview(np.ascontiguousarray(np.asarray(small)), full_w, full_h)
+
+
+# What a scan imports, by OCR engine. Imported on the GUI thread before any worker
+# runs: a first import on a worker thread while the GUI thread is inside Qt's event
+# loop crashed the process (a segmentation fault during wordfreq/ftfy's import in
+# about 1 of 8 runs of the batch tests; 0 of 20 once imported up front).
+_SCAN_MODULES = (
+    "phiscrub.scan",
+    "phiscrub.classify",
+    "phiscrub.faces",
+    "phiscrub.codes",
+    "phiscrub.verify",
+    "phiscrub.caption",
+    "cv2",
+    "zxingcpp",
+    "onnxruntime",
+)
+_ENGINE_MODULES = {
+    "rapidocr": (
+        "phiscrub.ocr.rapid",
+        "rapidocr_onnxruntime.ch_ppocr_det.utils",
+        "rapidocr_onnxruntime.ch_ppocr_rec.utils",
+    ),
+    "easyocr": ("phiscrub.ocr.easy", "torch", "easyocr", "easyocr_en_models"),
+    "tesseract": ("phiscrub.ocr.tesseract", "pytesseract"),
+}
+
+
+def preload_scan_modules(engine: str | None) -> None:
+    """Import every module a scan with `engine` needs, here on the calling (GUI) thread.
+
+    A module that is missing is skipped: building the engine reports it properly."""
+    for name in (*_SCAN_MODULES, *_ENGINE_MODULES.get(engine or "", ())):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            log.debug("preload: %s not importable", name)
 
 
 def warm_up(scanner: Any, lock: Any, *, report: Callable[[object], None]) -> None:
