@@ -14,8 +14,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -23,7 +21,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from phiscrub.report import build_report, image_entry, region_to_dict
+from phiscrub.report import build_report, image_entry, region_to_dict, write_text_atomic
 from phiscrub.review import PhotoReview
 
 THUMBNAIL_PX = 320
@@ -93,8 +91,16 @@ def build_audit(
     command: str = "redact",
 ) -> dict[str, Any]:
     """The whole report: tool, version, sign-off, settings, totals, photos."""
-    totals: dict[str, Any] = {"photos": len(entries), "exported": 0, "failed": 0, "refused": 0,
-                              "covered": 0, "kept": 0, "kept_by_consent": 0, "verification_warnings": 0}
+    totals: dict[str, Any] = {
+        "photos": len(entries),
+        "exported": 0,
+        "failed": 0,
+        "refused": 0,
+        "covered": 0,
+        "kept": 0,
+        "kept_by_consent": 0,
+        "verification_warnings": 0,
+    }
     for e in entries:
         review = e.get("review", {})
         if review.get("gate") == GATE_REFUSED:
@@ -202,7 +208,7 @@ def _photo_html(entry: Mapping[str, Any], thumb: int) -> str:
             )
             rows.append(f"kept by consent:<ul>{items}</ul>")
         if review.get("check_me_left"):
-            rows.append(f"{review['check_me_left']} \"check me\" region(s) were left undecided (covered)")
+            rows.append(f'{review["check_me_left"]} "check me" region(s) were left undecided (covered)')
     verification = entry.get("verification")
     if verification is not None:
         engines = ", ".join(verification.get("engines", [])) or "detectors only"
@@ -214,8 +220,9 @@ def _photo_html(entry: Mapping[str, Any], thumb: int) -> str:
                 f"<li>{e(w['detector'])} still finds a {e(w['kind'])} at {e(str(w['box']))}</li>"
                 for w in warnings
             )
-            rows.append(f'<span class="warn">verification ({e(engines)}): check before posting</span>'
-                        f"<ul>{items}</ul>")
+            rows.append(
+                f'<span class="warn">verification ({e(engines)}): check before posting</span><ul>{items}</ul>'
+            )
         else:
             rows.append(f'<span class="ok">verification ({e(engines)}): nothing found</span>')
     details = "<br>\n".join(rows)
@@ -248,18 +255,7 @@ def write_html(path: str | Path, report: Mapping[str, Any], *, thumbnail_px: int
     """Render and write atomically (temp file beside the target, then rename)."""
     path = Path(path)
     page = render_html(report, thumbnail_px=thumbnail_px)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".phiscrub-audit-", suffix=".html")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(page)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(path, page, prefix=".phiscrub-audit-")
 
 
 def photo_entries(outcomes: Iterable[Any], gate_for_unreviewed: str = GATE_TRUSTED) -> list[dict[str, Any]]:

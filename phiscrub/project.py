@@ -25,7 +25,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -37,6 +36,7 @@ from phiscrub.batch import FileResult, InputFile
 from phiscrub.imageio import ExportError, ImageLoadError, format_for_suffix, load_image, save_clean
 from phiscrub.models import Box, Kind, Polygon, Region
 from phiscrub.redact import Style, redact
+from phiscrub.report import write_text_atomic
 from phiscrub.review import (
     Consent,
     Decision,
@@ -274,18 +274,7 @@ def save_project(project: Project, path: Path) -> Path:
         "saved": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "photos": [_photo_to_json(s) for _name, s in sorted(project.photos.items())],
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".phiscrub-project-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(path, json.dumps(data, indent=1) + "\n", prefix=".phiscrub-project-")
 
 
 # ---------------------------------------------------------------------- export
@@ -365,8 +354,9 @@ def export_gated(
         try:
             require_reviewed(job.review, allow_unreviewed=allow_unreviewed)
         except ExportRefused as exc:
-            yield ExportOutcome(FileResult(job.input, "error", error=str(exc), regions=job.regions),
-                                job.review, refused=True)
+            yield ExportOutcome(
+                FileResult(job.input, "error", error=str(exc), regions=job.regions), job.review, refused=True
+            )
             continue
         review = job.review if job.review is not None else review_from_regions(job.regions)
         for result in export_reviewed([ExportJob.of(job.input, review, job.dest)], style):
@@ -374,4 +364,3 @@ def export_gated(
             if verifier is not None and result.ok and result.output is not None:
                 verification = verifier.verify(result.output, result.regions)
             yield ExportOutcome(result, job.review, verification=verification)
-

@@ -74,15 +74,20 @@ def build_report(images: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
 
 
 def write_report(path: str | Path, report: dict[str, Any]) -> Path:
-    """Write atomically (temp file beside the target, then rename) so an
-    interrupted run never leaves a half-written report over a good one."""
+    """Write atomically so an interrupted run never leaves a half-written report
+    over a good one."""
+    return write_text_atomic(path, json.dumps(report, indent=2) + "\n", prefix=".phiscrub-report-")
+
+
+def write_text_atomic(path: str | Path, text: str, *, prefix: str = ".phiscrub-") -> Path:
+    """Write `text` to `path` through a temp file beside it, fsynced, then renamed
+    over it: a crash mid-write leaves the previous file whole and no temp file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".phiscrub-report-", suffix=".json")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=path.suffix)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(report, fh, indent=2)
-            fh.write("\n")
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
