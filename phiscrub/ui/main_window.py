@@ -890,7 +890,7 @@ class MainWindow(QMainWindow):
                 doc.set_scan_result(result.regions, result.width, result.height)
                 self._record(doc)
                 if doc is self.doc:
-                    self.statusBar().showMessage(self._summary_text(doc), 10_000)
+                    self.statusBar().showMessage(" — ".join(self._summary_text(doc).splitlines()), 10_000)
                 self.scan_finished.emit(doc)
             else:
                 self._fail(doc, result.error or "unknown error")

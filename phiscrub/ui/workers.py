@@ -166,8 +166,11 @@ def quick_preview(path: Path) -> Preview | None:
 # What a scan imports, by OCR engine. Imported on the GUI thread before any worker
 # runs: a first import on a worker thread while the GUI thread is inside Qt's event
 # loop crashed the process (a segmentation fault during wordfreq/ftfy's import in
-# about 1 of 8 runs of the batch tests; 0 of 20 once imported up front).
+# about 1 of 8 runs of the batch tests, 0 of 20 once imported up front; later one
+# in Pillow's plugin imports, see below).
 _SCAN_MODULES = (
+    "multiprocessing",
+    "concurrent.futures",
     "phiscrub.scan",
     "phiscrub.classify",
     "phiscrub.faces",
@@ -198,6 +201,9 @@ def preload_scan_modules(engine: str | None) -> None:
             importlib.import_module(name)
         except ImportError:
             log.debug("preload: %s not importable", name)
+    # Pillow imports its format plugins on the first open of a file it does not
+    # know yet: three worker threads doing that at once crashed the same way.
+    Image.init()
 
 
 def warm_up(scanner: Any, lock: Any, *, report: Callable[[object], None]) -> None:
