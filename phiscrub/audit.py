@@ -21,7 +21,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from phiscrub.report import build_report, image_entry, region_to_dict, write_text_atomic
+from phiscrub.report import build_report, entry_for_result, region_to_dict, write_text_atomic
 from phiscrub.review import PhotoReview
 
 THUMBNAIL_PX = 320
@@ -66,16 +66,7 @@ def audit_entry(
     references), the gate's verdict and the verification pass."""
     if review is None:
         review = PhotoReview.of(result.regions)
-    entry = image_entry(
-        result.input.display,
-        output=str(result.output) if result.output else None,
-        status=result.status,
-        error=result.error,
-        width=result.width,
-        height=result.height,
-        regions=(),
-        seconds=result.seconds or None,
-    )
+    entry = entry_for_result(result)
     entry["regions"] = [region_to_dict(i.effective, i.decision.value) for i in review.items]
     entry["review"] = {"gate": gate, "marked_reviewed": review.reviewed, **review.summary()}
     if verification is not None:
