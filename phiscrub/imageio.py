@@ -10,7 +10,9 @@ then re-reads every written file and refuses it if anything but pixels is there,
 the file only takes its final name after it passed.
 
 Originals are opened read-only and never written to; an export onto a source (or a
-link to it) is refused.
+link to it) is refused. An existing file in the output folder is replaced only when
+it is an unchanged export phiscrub wrote there (see phiscrub.manifest); anything else
+keeps its name and the export takes the next free one.
 """
 
 from __future__ import annotations
@@ -23,12 +25,15 @@ import stat
 import struct
 import tempfile
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pillow_heif
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from phiscrub import manifest
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +77,7 @@ class ImageLoadError(Exception):
 
 
 class ExportError(Exception):
-    """A clean copy could not be written. Any previous file at the destination is intact."""
+    """A clean copy could not be written. Every file in the output folder is intact."""
 
 
 class UnsafeExportError(ExportError):
@@ -405,8 +410,9 @@ def export_path(source: Path, out_dir: Path, fmt: str | None = None, taken: set[
     because macOS and Windows folders are; the result is added to `taken`, so a batch
     can pass one set for all files: ``a.heic`` and ``a.jpg`` both export as JPEG and
     become ``a.jpg`` and ``a-1.jpg``.
-    An existing file that is not the source may be replaced: re-running a batch
-    rewrites its own outputs.
+    An existing file is passed over unless it looks like an export phiscrub wrote
+    there (re-running a batch rewrites its own outputs); save_clean checks that for
+    certain before it replaces anything, and may still choose another name.
     """
     source = Path(source)
     out_dir = Path(out_dir)
@@ -421,11 +427,16 @@ def export_path(source: Path, out_dir: Path, fmt: str | None = None, taken: set[
     if _SUFFIX_FORMAT.get(source.suffix.lower()) == fmt:
         suffix = source.suffix
     taken_keys = {_path_key(p) for p in taken} if taken else set()
+    outputs = manifest.read(out_dir)
     n = 0
     while True:
         tail = suffix if n == 0 else f"-{n}{suffix}"
         candidate = out_dir / f"{_fit_stem(source.stem, tail)}{tail}"
-        if _path_key(candidate) not in taken_keys and not _is_same_file(candidate, source):
+        if (
+            _path_key(candidate) not in taken_keys
+            and not _is_same_file(candidate, source)
+            and (_lstat(candidate) is None or outputs.might_be_ours(candidate))
+        ):
             break
         n += 1
     if taken is not None:
@@ -456,6 +467,13 @@ def _path_key(path: Path) -> str:
     return os.path.normcase(os.path.abspath(path)).casefold()
 
 
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None
+
+
 def _is_same_file(a: Path, b: Path) -> bool:
     """True when `a` and `b` name the same file: same resolved path (symlinks
     followed, even dangling ones) or same inode (hard links)."""
@@ -480,14 +498,21 @@ def save_clean(
     *,
     source: Path | None = None,
     quality: int = 92,
+    taken: Collection[Path] = (),
 ) -> Path:
-    """Write `pixels` (H×W×3 uint8 RGB) to `dest` as a new, metadata-free file.
+    """Write `pixels` (H×W×3 uint8 RGB) as a new, metadata-free file named `dest`,
+    or beside it; returns the path actually written.
 
     The file is built from the pixels alone, written to a temporary file beside
-    `dest`, fsynced, checked with verify_clean, and only then renamed onto `dest`.
-    On any failure the temporary file is removed and an existing `dest` is left
-    untouched; one left by a process killed mid-write is removed by the next
-    export into that folder. A `dest` that is `source` (or a link to it) is refused. Returns `dest`.
+    `dest`, fsynced, checked with verify_clean, and only then given its name. An
+    existing `dest` is replaced only when it is an unchanged export phiscrub wrote
+    there (its bytes match the folder's manifest); otherwise the export takes the
+    next free name (``ward-1.jpg`` ...), never one in `taken` (names a batch reserved
+    for its other files), and the name is claimed without replacing anything, so a
+    file that appears meanwhile is kept too. On any failure the temporary file is
+    removed and the folder is as it was; one left by a process killed mid-write is
+    removed by the next export into that folder. A `dest` that is `source` (or a
+    link to it) is refused.
     """
     dest = Path(dest)
     requested = fmt
@@ -515,12 +540,20 @@ def save_clean(
             fh.flush()
             os.fsync(fh.fileno())
             _make_readable_like_a_normal_file(fh.fileno())
-        size = _verify(Path(tmp_name))
+        data = _read_back(Path(tmp_name))
+        size = _verify_bytes(data)
         if size != (pixels.shape[1], pixels.shape[0]):
             raise UnsafeExportError("the written image does not have the expected size")
-        os.replace(tmp_name, dest)
-        tmp_name = None
-        _fsync_dir(dest.parent)
+        # Locked so parallel workers never interleave check, rename and manifest update.
+        with manifest.locked(dest.parent):
+            outputs = manifest.read(dest.parent)
+            written, replaced = _place(Path(tmp_name), dest, outputs, source, taken)
+            if replaced:
+                tmp_name = None
+            _fsync_dir(dest.parent)
+            # A recorded `dest` that was not replaced has changed since: no longer ours.
+            stale = dest.name if written != dest else None
+            manifest.record(outputs, written.name, manifest.Written.of(data), forget=stale)
     except ExportError:  # includes UnsafeExportError: already a clear sentence
         raise
     except OSError as exc:
@@ -534,13 +567,75 @@ def save_clean(
             except OSError:
                 logger.warning("could not remove a temporary export file in the output folder")
     logger.debug("exported a clean %s image %dx%d", fmt, pixels.shape[1], pixels.shape[0])
-    return dest
+    return written
 
 
-#: Temporary exports are named ".phiscrub-<pid>-<random><suffix>": a process killed
-#: while writing leaves one behind, which the next export into that folder removes.
+#: How many "-<n>" names save_clean tries before giving up.
+_MAX_NAME_TRIES = 10_000
+
+
+def _place(
+    tmp: Path, dest: Path, outputs: manifest.Manifest, source: Path | None, taken: Collection[Path]
+) -> tuple[Path, bool]:
+    """Give the verified temp file its final name: `dest` when it is free or an
+    unchanged export of ours (then replaced), else the first free "-<n>" name.
+    Returns that name and whether `tmp` was renamed (else it is still a second link)."""
+    reserved: set[str] | None = None  # built only when needed: most exports keep `dest`
+    for n in range(_MAX_NAME_TRIES):
+        if n == 0:
+            candidate = dest
+        else:
+            if reserved is None:
+                reserved = {_path_key(p) for p in taken}
+            tail = f"-{n}{dest.suffix}"
+            candidate = dest.with_name(f"{_fit_stem(dest.stem, tail)}{tail}")
+            if _path_key(candidate) in reserved or (source is not None and _is_same_file(candidate, source)):
+                continue
+        if _lstat(candidate) is not None:
+            # Only `dest` itself may be replaced: another "-<n>" export of ours may
+            # be a different photo's from an earlier run.
+            if n == 0 and outputs.is_ours(candidate):
+                os.replace(tmp, candidate)
+                return candidate, True
+            continue
+        try:
+            _link_no_clobber(tmp, candidate)
+        except FileExistsError:  # appeared since the check
+            continue
+        if n:
+            logger.info("kept a file phiscrub did not write (or that changed since) under the export's name")
+        return candidate, False
+    raise ExportError("no free name for the export in the output folder")
+
+
+def _link_no_clobber(tmp: Path, dest: Path) -> None:
+    """Make `dest` a name of the file `tmp`, raising FileExistsError, atomically, if
+    anything has that name already (a rename would silently replace it)."""
+    try:
+        os.link(tmp, dest)
+        return
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        # No hard links here (FAT, exFAT, some network shares): claim the name with an
+        # exclusive create, then rename onto that empty placeholder, which is ours.
+        logger.debug("cannot hard-link in the output folder (%s); claiming the name first", exc.strerror)
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    placeholder = os.fstat(fd)
+    os.close(fd)
+    try:
+        os.replace(tmp, dest)
+    except BaseException:
+        st = _lstat(dest)
+        if st is not None and st.st_size == 0 and os.path.samestat(st, placeholder):
+            os.unlink(dest)
+        raise
+
+
+#: Temporary exports (and manifests) are named ".phiscrub-<pid>-<random><suffix>": a process
+#: killed while writing leaves one behind, which the next export into that folder removes.
 _TEMP_PREFIX = ".phiscrub-"
-_TEMP_NAME = re.compile(r"^\.phiscrub-(\d+)-[A-Za-z0-9_]+\.(?:jpg|png|tif|webp|bmp)$")
+_TEMP_NAME = re.compile(r"^\.phiscrub-(\d+)-[A-Za-z0-9_]+\.(?:jpg|png|tif|webp|bmp|json)$")
 _swept: set[str] = set()
 
 
@@ -661,12 +756,15 @@ def verify_clean(path: str | Path) -> None:
 
 def _verify(path: Path) -> tuple[int, int]:
     """verify_clean, returning the decoded (width, height)."""
+    return _verify_bytes(_read_back(path))
+
+
+def _read_back(path: Path) -> bytes:
     try:
         with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+            return fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise UnsafeExportError(f"the export cannot be read back ({exc.strerror})") from exc
-    return _verify_bytes(data)
 
 
 def _verify_bytes(data: bytes) -> tuple[int, int]:

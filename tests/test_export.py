@@ -444,10 +444,19 @@ def test_an_export_failing_verification_never_takes_the_final_name(tmp_path: Pat
     assert [p.name for p in tmp_path.iterdir()] == ["out.jpg"]
 
 
-def test_an_existing_export_is_replaced(tmp_path: Path) -> None:
-    dest, _ = _existing_dest(tmp_path)
-    save_clean(np.asarray(_photo()), dest, "JPEG")
+def test_an_earlier_export_is_replaced_but_a_file_phiscrub_did_not_write_is_not(tmp_path: Path) -> None:
+    dest = tmp_path / "out.jpg"
+    assert save_clean(np.asarray(_photo()), dest, "JPEG") == dest
+    assert save_clean(np.zeros((40, 50, 3), dtype=np.uint8), dest, "JPEG") == dest
     _assert_clean(dest)
+    assert Image.open(dest).size == (50, 40)
+
+    (tmp_path / "mine").mkdir()
+    mine, before = _existing_dest(tmp_path / "mine")
+    written = save_clean(np.asarray(_photo()), mine, "JPEG")
+    assert written == mine.with_name("out-1.jpg")
+    assert mine.read_bytes() == before
+    _assert_clean(written)
 
 
 def test_save_clean_refuses_bad_arguments(tmp_path: Path) -> None:

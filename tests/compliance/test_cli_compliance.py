@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from phiscrub import manifest
 from phiscrub.cli import main
 from phiscrub.models import Kind
 from phiscrub.project import Project, save_project
@@ -86,7 +87,7 @@ def test_redact_exports_what_the_app_reviewed_and_refuses_the_rest(card, tmp_pat
     assert exc.value.code == 2 and not out.exists()
     code = main([*args, "--reviewer", "K.L.", "--report", str(report), "--audit-html", str(page)])
     assert code == 1  # the unreviewed photo was refused
-    assert sorted(p.name for p in out.iterdir()) == ["wristband.png"]
+    assert sorted(p.name for p in out.iterdir()) == [manifest.NAME, "wristband.png"]
     exported = np.asarray(Image.open(out / "wristband.png").convert("RGB"))
     kept = card.boxes[NAME].pad(-12)
     assert np.array_equal(inside(exported, kept), inside(card.pixels, kept))

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from phiscrub import imageio
+from phiscrub import imageio, manifest
 from phiscrub.batch import collect_inputs, process
 from phiscrub.imageio import ExportError, export_path, load_image, save_clean
 from tests.safety import fixtures as fx
@@ -110,7 +110,7 @@ def test_an_export_onto_the_source_or_a_link_to_it_is_refused(tmp_path: Path) ->
 
 def test_the_write_is_temp_file_fsync_verify_then_rename(tmp_path: Path, monkeypatch) -> None:
     events: list[str] = []
-    real_fsync, real_verify, real_replace = os.fsync, imageio._verify_bytes, os.replace
+    real_fsync, real_verify, real_replace, real_link = os.fsync, imageio._verify_bytes, os.replace, os.link
 
     def fsync(fd):
         events.append("fsync")
@@ -124,10 +124,20 @@ def test_the_write_is_temp_file_fsync_verify_then_rename(tmp_path: Path, monkeyp
         events.append(f"replace {Path(a).parent == Path(b).parent} {Path(a).name.startswith('.phiscrub-')}")
         return real_replace(a, b)
 
+    def link(a, b):
+        events.append(f"link {Path(a).parent == Path(b).parent} {Path(a).name.startswith('.phiscrub-')}")
+        return real_link(a, b)
+
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(imageio, "_verify_bytes", verify)
     monkeypatch.setattr(os, "replace", replace)
-    save_clean(np.asarray(fx.photo()), tmp_path / "x.jpg", "JPEG")
+    monkeypatch.setattr(os, "link", link)
+    dest = save_clean(np.asarray(fx.photo()), tmp_path / "x.jpg", "JPEG")
+    # a new name is claimed with a link (it fails if the name is taken), ...
+    assert events[:3] == ["fsync", "verify", "link True True"]
+    events.clear()
+    assert save_clean(np.asarray(fx.photo()), dest, "JPEG") == dest
+    # ... an earlier export of ours is renamed over
     assert events[:3] == ["fsync", "verify", "replace True True"]
 
 
@@ -174,7 +184,7 @@ def test_a_failed_write_leaves_the_original_the_earlier_export_and_no_temp_file(
     monkeypatch.setattr(Image.Image, "save", real_save)
     assert source.read_bytes() == original
     assert dest.read_bytes() == earlier
-    assert sorted(p.name for p in dest.parent.iterdir()) == ["in.jpg"]
+    assert sorted(p.name for p in dest.parent.iterdir()) == [manifest.NAME, "in.jpg"]
 
 
 def test_a_process_killed_mid_write_leaves_everything_as_it_was(tmp_path: Path) -> None:
@@ -212,12 +222,12 @@ def test_a_process_killed_mid_write_leaves_everything_as_it_was(tmp_path: Path) 
 
     assert source.read_bytes() == original
     assert dest.read_bytes() == earlier
-    leftovers = [p.name for p in dest.parent.iterdir() if p.name != "in.jpg"]
+    leftovers = [p.name for p in dest.parent.iterdir() if p.name not in ("in.jpg", manifest.NAME)]
     assert len(leftovers) == 1 and leftovers[0].startswith(f".phiscrub-{proc.pid}-")
     # the next export into the folder clears what the dead process left
     imageio._swept.clear()
     save_clean(np.asarray(fx.photo()), dest.parent / "next.jpg", "JPEG")
-    assert sorted(p.name for p in dest.parent.iterdir()) == ["in.jpg", "next.jpg"]
+    assert sorted(p.name for p in dest.parent.iterdir()) == [manifest.NAME, "in.jpg", "next.jpg"]
 
 
 def test_temp_files_of_a_live_process_are_never_swept(tmp_path: Path) -> None:
@@ -296,7 +306,7 @@ def test_a_batch_of_500_with_20_bad_files_finishes_and_a_rerun_is_idempotent(tmp
     assert failed == bad
     assert all(r.error for r in first if not r.ok)
     after_first = _digests(out)
-    assert len(after_first) == 480
+    assert len([p for p in after_first if p.name != manifest.NAME]) == 480
 
     second = list(process(collect_inputs([src], recursive=True), scanner, out_dir=out))
     assert [(r.ok, r.output, r.error) for r in second] == [(r.ok, r.output, r.error) for r in first]

@@ -106,7 +106,7 @@ def test_folder_batch_review_two_export_all_then_reopen_restores_the_review(
     # Nothing was written beside the originals except the chosen output folder.
     assert sorted(p.name for p in folder.iterdir()) == sorted(before + ["redacted"])
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [photos[0].name, photos[1].name, summary.report.name, summary.html.name]
+        [photos[0].name, photos[1].name, summary.report.name, summary.html.name, ".phiscrub-exports.json"]
     )
     window.close()
 
