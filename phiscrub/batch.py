@@ -148,16 +148,19 @@ def process(
     """Scan each input and, with `out_dir`, export a redacted clean copy into it.
 
     Yields one FileResult per input, in input order. Outputs go only into
-    `out_dir` (mirroring subfolders); an input is never written to. With
+    `out_dir` (mirroring subfolders); an input is never written to, nor a file
+    there that is not an unchanged earlier export (the export then takes another
+    name: each result's `output` is the file actually written). With
     `workers` > 1 the files are spread over that many processes, each running
     single-threaded models (one per core beats one process with threaded models:
     decoding, encoding and Python code do not parallelise inside one photo).
     Closing the generator cancels the files not yet started.
     """
     jobs = _plan(inputs, out_dir)
+    reserved = frozenset(dest for _, dest in jobs if dest is not None)
     if workers <= 1 or len(jobs) <= 1:
         for item, dest in jobs:
-            yield _run_job(scanner, item, dest, out_dir, style)
+            yield _run_job(scanner, item, dest, out_dir, style, reserved)
         return
 
     import multiprocessing
@@ -169,7 +172,7 @@ def process(
         max_workers=min(workers, len(jobs)),
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker,
-        initargs=(scanner.with_threads(1), out_dir, style),
+        initargs=(scanner.with_threads(1), out_dir, style, reserved),
     )
     try:
         futures = [pool.submit(_worker_job, item, dest) for item, dest in jobs]
@@ -203,29 +206,34 @@ def _plan(inputs: Sequence[InputFile], out_dir: Path | None) -> list[tuple[Input
     return jobs
 
 
-_worker: tuple[Scanner, Path | None, Style] | None = None
+_worker: tuple[Scanner, Path | None, Style, frozenset[Path]] | None = None
 
 
-def _init_worker(scanner: Scanner, out_dir: Path | None, style: Style) -> None:
+def _init_worker(scanner: Scanner, out_dir: Path | None, style: Style, reserved: frozenset[Path]) -> None:
     global _worker
     import cv2
 
     cv2.setNumThreads(1)
-    _worker = (scanner, out_dir, style)
+    _worker = (scanner, out_dir, style, reserved)
 
 
 def _worker_job(item: InputFile, dest: Path | None) -> FileResult:
     assert _worker is not None, "worker not initialised"
-    scanner, out_dir, style = _worker
-    return _run_job(scanner, item, dest, out_dir, style)
+    scanner, out_dir, style, reserved = _worker
+    return _run_job(scanner, item, dest, out_dir, style, reserved)
 
 
 def _run_job(
-    scanner: Scanner, item: InputFile, dest: Path | None, out_dir: Path | None, style: Style
+    scanner: Scanner,
+    item: InputFile,
+    dest: Path | None,
+    out_dir: Path | None,
+    style: Style,
+    reserved: frozenset[Path] = frozenset(),
 ) -> FileResult:
     start = time.perf_counter()
     try:
-        result = _process_one(item, scanner, dest, out_dir, style)
+        result = _process_one(item, scanner, dest, out_dir, style, reserved)
     except (ImageLoadError, ExportError) as exc:
         result = FileResult(item, "error", error=str(exc))
     except MemoryError:
@@ -238,7 +246,12 @@ def _run_job(
 
 
 def _process_one(
-    item: InputFile, scanner: Scanner, dest: Path | None, out_dir: Path | None, style: Style
+    item: InputFile,
+    scanner: Scanner,
+    dest: Path | None,
+    out_dir: Path | None,
+    style: Style,
+    reserved: frozenset[Path],
 ) -> FileResult:
     unsupported = UNSUPPORTED_SUFFIXES.get(item.path.suffix.lower())
     if unsupported is not None:
@@ -259,7 +272,9 @@ def _process_one(
                 "cannot tell this image's format from its name; rename it with an image extension"
             )
         dest.parent.mkdir(parents=True, exist_ok=True)
-        output = save_clean(clean, dest, format_for_suffix(dest.suffix), source=item.path)
+        # `dest` may be taken by now; save_clean then writes beside it, never onto
+        # a name reserved for another file of the batch, and returns what it wrote.
+        output = save_clean(clean, dest, format_for_suffix(dest.suffix), source=item.path, taken=reserved)
         timings["export"] = time.perf_counter() - t
     return FileResult(
         item, "ok", width=width, height=height, regions=regions, output=output, timings=timings

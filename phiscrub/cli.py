@@ -383,7 +383,9 @@ def _project_outcomes(inputs, project, scanner, out_dir, style, trust, check_me_
     from phiscrub.project import ExportJob, export_gated
     from phiscrub.review import PhotoReview
 
-    for item, dest in _plan(inputs, out_dir):
+    plan = _plan(inputs, out_dir)
+    reserved = frozenset(dest for _, dest in plan if dest is not None)
+    for item, dest in plan:
         state = project.get(item.path.resolve())
         review = state.review() if state is not None and state.status == "ok" else None
         if review is None or not review.reviewed:
@@ -402,7 +404,7 @@ def _project_outcomes(inputs, project, scanner, out_dir, style, trust, check_me_
                              "rename it with an image extension"), review, GATE_REFUSED, None
             continue
         for outcome in export_gated([ExportJob.of(item, review, dest)], style, allow_unreviewed=trust,
-                                    verifier=verifier):
+                                    verifier=verifier, reserved=reserved):
             gate = GATE_REVIEWED if review.reviewed else GATE_TRUSTED
             yield outcome.result, review, gate, outcome.verification
 

@@ -26,7 +26,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -296,10 +296,15 @@ class ExportJob:
         return cls(input, review.regions(), dest, review)
 
 
-def export_reviewed(jobs: Sequence[ExportJob], style: Style = Style.SOLID) -> Iterator[FileResult]:
+def export_reviewed(
+    jobs: Sequence[ExportJob], style: Style = Style.SOLID, *, reserved: Collection[Path] | None = None
+) -> Iterator[FileResult]:
     """Export each job's photo with its reviewed regions covered; one FileResult per job,
-    in order. A failure yields an error result and the rest go on; closing the
-    generator stops before the next photo."""
+    in order, whose `output` is the file written (beside `dest` when that name holds a
+    file phiscrub may not replace, never on a name in `reserved`: by default the
+    jobs' own destinations). A failure yields an error result and the rest go on;
+    closing the generator stops before the next photo."""
+    taken = frozenset(j.dest for j in jobs) if reserved is None else frozenset(reserved)
     for job in jobs:
         start = time.perf_counter()
         try:
@@ -312,7 +317,9 @@ def export_reviewed(jobs: Sequence[ExportJob], style: Style = Style.SOLID) -> It
                 job.dest.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise ExportError(f"cannot create the output folder ({exc.strerror})") from exc
-            output = save_clean(clean, job.dest, format_for_suffix(job.dest.suffix), source=job.input.path)
+            output = save_clean(
+                clean, job.dest, format_for_suffix(job.dest.suffix), source=job.input.path, taken=taken
+            )
             result = FileResult(job.input, "ok", width=width, height=height, regions=regions, output=output)
         except (ImageLoadError, ExportError) as exc:
             result = FileResult(job.input, "error", error=str(exc), regions=job.regions)
@@ -344,12 +351,15 @@ def export_gated(
     *,
     allow_unreviewed: bool = False,
     verifier: Any = None,
+    reserved: Collection[Path] | None = None,
 ) -> Iterator[ExportOutcome]:
     """Export through the review gate: a job whose review is missing or not marked
     reviewed is refused (an error result naming why, nothing written) unless
     `allow_unreviewed`. Regions decided visible (kept, consent) stay visible;
     "check me" ones are covered. With a `verifier` (phiscrub.verify.Verifier) each
-    export is scanned again and the warnings come with the outcome."""
+    export is scanned again and the warnings come with the outcome. `reserved` is
+    as for export_reviewed."""
+    taken = frozenset(j.dest for j in jobs) if reserved is None else frozenset(reserved)
     for job in jobs:
         try:
             require_reviewed(job.review, allow_unreviewed=allow_unreviewed)
@@ -359,7 +369,7 @@ def export_gated(
             )
             continue
         review = job.review if job.review is not None else review_from_regions(job.regions)
-        for result in export_reviewed([ExportJob.of(job.input, review, job.dest)], style):
+        for result in export_reviewed([ExportJob.of(job.input, review, job.dest)], style, reserved=taken):
             verification = None
             if verifier is not None and result.ok and result.output is not None:
                 verification = verifier.verify(result.output, result.regions)
