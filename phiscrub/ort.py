@@ -73,3 +73,76 @@ def cpu_session(model: str | bytes, opts: Any) -> Any:
     import onnxruntime
 
     return onnxruntime.InferenceSession(model, sess_options=opts, providers=["CPUExecutionProvider"])
+
+
+def with_fused_hardswish(path: str) -> bytes | str:
+    """The model at `path` with each hard-swish written out as Add, Clip, Mul and Div
+    (x * clip(x + 3, 0, 6) / 6, as Paddle2ONNX exports it) replaced by HardSigmoid and
+    Mul, which compute the same (alpha 1/6, beta 0.5) in two passes over the tensor
+    instead of four. onnxruntime does not fuse this pattern itself, and in PP-OCRv4
+    these element-wise ops took about 40% of the time. Measured on this 2-core
+    machine: recogniser 119-124 -> 109 ms per batch of 8 lines at 480 px, detector
+    232-252 -> 215-246 ms on a 1600 x 1216 copy; outputs differ by under 2e-6.
+
+    Returns the path unchanged when `onnx` is missing or nothing matches."""
+    try:
+        import onnx
+        from onnx import helper, numpy_helper
+    except ImportError:
+        return path
+    import numpy as np
+
+    model = onnx.load(path)
+    graph = model.graph
+    producer = {out: node for node in graph.node for out in node.output}
+    consumers: dict[str, list] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+    initializers = {init.name: init for init in graph.initializer}
+
+    def scalar(name: str) -> float | None:
+        if name in initializers:
+            value = numpy_helper.to_array(initializers[name])
+        else:
+            node = producer.get(name)
+            if node is None or node.op_type != "Constant" or not node.attribute:
+                return None
+            value = numpy_helper.to_array(node.attribute[0].t)
+        return float(np.ravel(value)[0]) if np.size(value) == 1 else None
+
+    replaced: dict[int, list] = {}
+    dropped: set[int] = set()
+    for clip in graph.node:
+        if clip.op_type != "Clip" or len(clip.input) != 3:
+            continue
+        add = producer.get(clip.input[0])
+        if add is None or add.op_type != "Add" or len(consumers.get(add.output[0], ())) != 1:
+            continue
+        x = add.input[0]
+        if (scalar(add.input[1]), scalar(clip.input[1]), scalar(clip.input[2])) != (3.0, 0.0, 6.0):
+            continue
+        muls = consumers.get(clip.output[0], [])
+        if len(muls) != 1 or muls[0].op_type != "Mul" or set(muls[0].input) != {x, clip.output[0]}:
+            continue
+        divs = consumers.get(muls[0].output[0], [])
+        if len(divs) != 1 or divs[0].op_type != "Div" or scalar(divs[0].input[1]) != 6.0:
+            continue
+        div = divs[0]
+        gate = div.output[0] + "/hardsigmoid"
+        replaced[id(div)] = [
+            helper.make_node("HardSigmoid", [x], [gate], name=gate, alpha=1 / 6, beta=0.5),
+            helper.make_node("Mul", [x, gate], [div.output[0]], name=div.output[0] + "/hardswish"),
+        ]
+        dropped |= {id(add), id(clip), id(muls[0])}
+    if not replaced:
+        return path
+    nodes = []
+    for node in graph.node:
+        if id(node) in replaced:
+            nodes.extend(replaced[id(node)])
+        elif id(node) not in dropped:
+            nodes.append(node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    return model.SerializeToString()
