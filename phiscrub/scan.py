@@ -18,7 +18,7 @@ from phiscrub.models import Finding, ScanResult
 log = logging.getLogger(__name__)
 
 DEFAULT_ENGINE = "rapidocr"
-_THREADED_ENGINES = ("rapidocr", "easyocr")
+_THREADED_ENGINES = ("rapidocr", "easyocr", "thorough")
 
 
 class Scanner:

@@ -17,7 +17,7 @@ from phiscrub.ocr.base import EngineUnavailable, OcrEngine, split_line
 
 log = logging.getLogger(__name__)
 
-ENGINE_NAMES = ("rapidocr", "easyocr", "tesseract")
+ENGINE_NAMES = ("rapidocr", "easyocr", "tesseract", "thorough")
 DEFAULT_ENGINE = "rapidocr"
 
 _cache: dict[tuple, OcrEngine] = {}
@@ -37,6 +37,10 @@ def _factory(name: str) -> Callable[..., OcrEngine]:
         from phiscrub.ocr.tesseract import TesseractEngine
 
         return TesseractEngine
+    if name == "thorough":
+        from phiscrub.ocr.combined import CombinedEngine
+
+        return CombinedEngine
     raise ValueError(f"unknown OCR engine {name!r}; choose one of {', '.join(ENGINE_NAMES)}")
 
 

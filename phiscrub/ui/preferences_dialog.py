@@ -20,7 +20,12 @@ from phiscrub.redact import Style
 from phiscrub.ui.preferences import DEFAULT_OUTPUT_SUBFOLDER, Preferences, PreferencesError
 
 STYLE_NAMES = {Style.SOLID: "Solid", Style.PIXELATE: "Pixelate", Style.BLUR: "Blur"}
-ENGINE_TITLES = {"rapidocr": "RapidOCR (default)", "easyocr": "EasyOCR (slow)", "tesseract": "Tesseract"}
+ENGINE_TITLES = {
+    "rapidocr": "RapidOCR (default)",
+    "easyocr": "EasyOCR (slow)",
+    "tesseract": "Tesseract",
+    "thorough": "Thorough: RapidOCR + EasyOCR (slowest)",
+}
 
 
 class PreferencesDialog(QDialog):

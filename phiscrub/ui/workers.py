@@ -190,6 +190,11 @@ _ENGINE_MODULES = {
     "easyocr": ("phiscrub.ocr.easy", "torch", "easyocr", "easyocr_en_models"),
     "tesseract": ("phiscrub.ocr.tesseract", "pytesseract"),
 }
+_ENGINE_MODULES["thorough"] = (
+    "phiscrub.ocr.combined",
+    *_ENGINE_MODULES["rapidocr"],
+    *_ENGINE_MODULES["easyocr"],
+)
 
 
 def preload_scan_modules(engine: str | None) -> None:

@@ -7,8 +7,8 @@ import pytest
 from phiscrub.ocr import ENGINE_NAMES, EngineUnavailable, OcrEngine, get_engine
 
 
-def test_engine_names_are_the_three_engines_with_rapidocr_first():
-    assert ENGINE_NAMES == ("rapidocr", "easyocr", "tesseract")
+def test_engine_names_are_the_three_engines_and_thorough_with_rapidocr_first():
+    assert ENGINE_NAMES == ("rapidocr", "easyocr", "tesseract", "thorough")
 
 
 def test_the_same_name_and_options_give_the_same_engine(rapid):
