@@ -21,7 +21,7 @@ ENGINE_NAMES = ("rapidocr", "easyocr", "tesseract", "thorough")
 DEFAULT_ENGINE = "rapidocr"
 
 _cache: dict[tuple, OcrEngine] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: the thorough engine builds its parts through get_engine
 
 
 def _factory(name: str) -> Callable[..., OcrEngine]:

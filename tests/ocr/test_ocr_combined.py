@@ -61,3 +61,25 @@ def test_without_easyocr_the_thorough_mode_says_what_is_missing():
     clear_cache()
     with pytest.raises(EngineUnavailable, match="thorough mode needs easyocr"):
         get_engine("thorough")
+
+
+@pytest.mark.skipif(not _EASYOCR, reason="EasyOCR is not installed")
+def test_the_thorough_engine_builds_through_the_registry_and_reads():
+    # get_engine("thorough") builds its parts through get_engine: that once hung on
+    # a non-reentrant registry lock, so it is built on a thread with a deadline.
+    import threading
+
+    from tests.ocr.ocr_synth import make_card
+
+    clear_cache()
+    built: list = []
+    thread = threading.Thread(target=lambda: built.append(get_engine("thorough")), daemon=True)
+    thread.start()
+    thread.join(180)
+    assert built, "building the thorough engine hung"
+    card, _drawn = make_card(["Patient Margaret Okafor", "MRN 48213377"], 40)
+    lines = built[0].read(card)
+    engines = {line.engine for line in lines}
+    texts = " ".join(line.text for line in lines)
+    assert "rapidocr" in engines
+    assert "Okafor" in texts and "48213377" in texts
