@@ -684,8 +684,10 @@ def _check_pixels(pixels: np.ndarray) -> np.ndarray:
 def _encoder_options(fmt: str, quality: int) -> dict:
     """Only pixel-encoding options; every metadata option is explicitly empty."""
     if fmt == "JPEG":
-        # 4:2:0 matches what cameras write; optimize only shrinks Huffman tables.
-        return {"quality": quality, "optimize": True, "subsampling": 2, "exif": b"", "comment": b""}
+        # 4:2:0 matches what cameras write. No Huffman optimisation: on a 12 MP photo it
+        # took 0.12 instead of 0.06 s for a file 8% smaller, and the photo is bound for
+        # social media, which re-encodes it anyway.
+        return {"quality": quality, "optimize": False, "subsampling": 2, "exif": b"", "comment": b""}
     if fmt == "PNG":
         return {"compress_level": 6}
     if fmt == "TIFF":
