@@ -19,7 +19,7 @@ from phiscrub.classify import address, dates, ids, names, tables, unknown
 from phiscrub.classify._spans import cover
 from phiscrub.classify._text import Hit, Text, WordRef, joined_text, line_text, value_line_after
 from phiscrub.classify.labels import ends_with_label
-from phiscrub.models import Finding, Kind, Line
+from phiscrub.models import Finding, Kind, Line, Polygon
 
 __all__ = ["classify", "all_text"]
 
@@ -148,7 +148,9 @@ def _line_findings(
     address = unknown.address_line(tuple(w.text for w in words))
     whole = (
         context is not None
-        or share >= WHOLE_LINE_SHARE or address or any(hit.kind == Kind.ADDRESS for hit, _, _ in spans)
+        or share >= WHOLE_LINE_SHARE
+        or address
+        or any(hit.kind == Kind.ADDRESS for hit, _, _ in spans)
     )
     spans = sorted(spans, key=lambda s: (s[1], s[2]))
     findings = []
@@ -174,9 +176,13 @@ def _line_findings(
         kind, reason = hit.kind, hit.reason
         if address and kind in (Kind.NAME, Kind.ID, Kind.TEXT):
             kind, reason = Kind.ADDRESS, reason + "; on an address line"
-        elif context is not None and context is not hit and (
-            hit.classifier == unknown.CLASSIFIER
-            or (context.kind == Kind.ADDRESS and hit.classifier == names.CLASSIFIER)
+        elif (
+            context is not None
+            and context is not hit
+            and (
+                hit.classifier == unknown.CLASSIFIER
+                or (context.kind == Kind.ADDRESS and hit.classifier == names.CLASSIFIER)
+            )
         ):
             kind, reason = context.kind, reason + "; " + context.reason
         reason += "; line mostly flagged, covered whole" if whole else ""
@@ -197,6 +203,16 @@ def classify(lines: Sequence[Line], engine: str = "ocr") -> list[Finding]:
         if li in context and not spans:
             spans = [(context[li], 0, len(lines[li].words) - 1)]
         findings += _line_findings(lines[li], spans, engine, context.get(li))
+    for quad, kinds in tables.table_areas(lines):
+        findings.append(
+            Finding(
+                Kind.TEXT,
+                Polygon.of(quad),
+                0.75,
+                f"{engine}+{tables.CLASSIFIER}",
+                f"a table with {', '.join(kinds)} columns, covered whole (cells OCR could not read too)",
+            )
+        )
     logger.debug("classify: %d lines -> %d findings", len(lines), len(findings))
     return findings
 

@@ -26,14 +26,46 @@ CLASSIFIER = "tables"
 
 _HEADERS = (
     (Kind.SSN, L.SSN_LABEL_RE),
-    (Kind.EMAIL, L.label_regex(("email", "e-mail", "emall", "mail"))),
+    (Kind.EMAIL, L.label_regex(("email", "e-mail", "emall", "emal", "mail"))),
     (Kind.PHONE, L.PHONE_LABEL_RE),
     (Kind.ADDRESS, L.ADDRESS_LABEL_RE),
     (Kind.ID, L.ID_LABEL_STRONG_RE),
-    (Kind.DATE, L.label_regex(("dob", "d.o.b", "date of birth", "birth date", "admit", "adm", "admitted",
-                               "discharge", "date", "dos", "appt"))),
-    (Kind.NAME, L.label_regex(("name", "patient", "patient name", "pt name", "full name", "last name",
-                               "first name", "surname", "resident", "contact", "family"))),
+    (
+        Kind.DATE,
+        L.label_regex(
+            (
+                "dob",
+                "d.o.b",
+                "date of birth",
+                "birth date",
+                "admit",
+                "adm",
+                "admitted",
+                "discharge",
+                "date",
+                "dos",
+                "appt",
+            )
+        ),
+    ),
+    (
+        Kind.NAME,
+        L.label_regex(
+            (
+                "name",
+                "patient",
+                "patient name",
+                "pt name",
+                "full name",
+                "last name",
+                "first name",
+                "surname",
+                "resident",
+                "contact",
+                "family",
+            )
+        ),
+    ),
 )
 # Rows of a column: each next row at most this many header heights below the
 # last one taken, and its left edge within this many heights of the header's.
@@ -108,3 +140,115 @@ def address_continuations(lines: Sequence[Line], address_lines: set[int]) -> dic
         if best is not None and not _STARTS_WITH_LABEL.match(lines[best].text):
             out[best] = (Kind.ADDRESS, "next line of an address")
     return out
+
+
+# A header row: header cells of at least this many kinds on one line of a table.
+_MIN_HEADER_KINDS = 2
+
+
+def table_areas(lines: Sequence[Line]) -> list[tuple[list[tuple[float, float]], tuple[str, ...]]]:
+    """Whole tables: a header row of PHI columns ("Name  MRN  Phone  Address") and
+    every row under it, as a quadrilateral in image pixels, with the header kinds.
+
+    The column rule above covers the cells OCR read; on an EHR screen across the
+    room it reads some cells of a row and not others (seed 1: 76 address cells
+    never seen on three screens whose headers and names were read). The area runs
+    from the header row down to one row pitch past the last row read, and across
+    from the first header to the right end of the widest row, in the header's own
+    frame, so a turned or slanted screen works."""
+    headers = [(i, header_kind(line.text)) for i, line in enumerate(lines) if line.words]
+    headers = [(i, kind) for i, kind in headers if kind is not None]
+    used: set[int] = set()
+    areas = []
+    for i, _kind in headers:
+        if i in used:
+            continue
+        row = _header_row(lines, headers, i)
+        if len({kind for _j, kind in row}) < _MIN_HEADER_KINDS:
+            continue
+        used.update(j for j, _kind in row)
+        frame = _row_frame([lines[j] for j, _kind in row], _frame(lines[i].polygon))
+        (ux, uy), (vx, vy), h = frame
+        v = sum(_extent(lines[j], frame)[2] for j, _kind in row) / len(row)
+        u_min = min(_extent(lines[j], frame)[0] for j, _kind in row)
+        u_max = max(_extent(lines[j], frame)[1] for j, _kind in row)
+        members = {j for j, _kind in row}
+        below = []
+        for j, other in enumerate(lines):
+            if j in members or not other.words:
+                continue
+            ou0, ou1, ov = _extent(other, frame)
+            if ov - v > 0.5 * h and ou0 > u_min - _COLUMN_SLACK * h and ou0 < u_max + _COLUMN_SLACK * h:
+                below.append((ov, ou1))
+        last, right, rows = v, u_max, [v]
+        for ov, ou1 in sorted(below):
+            if ov - last > _ROW_GAP * h:
+                break
+            if ov - last > 0.5 * h:
+                rows.append(ov)
+            last, right = ov, max(right, ou1)
+        if len(rows) < 2:
+            continue  # a header row with nothing under it read: not enough to go on
+        pitch = (rows[-1] - rows[0]) / (len(rows) - 1)
+        top, bottom = v - h, last + max(pitch, h) + 0.5 * h
+        left, right = u_min - 0.5 * h, right + 0.5 * h
+        corners = [(left, top), (right, top), (right, bottom), (left, bottom)]
+        quad = [(u * ux + w * vx, u * uy + w * vy) for u, w in corners]
+        areas.append((quad, tuple(sorted({kind.value for _j, kind in row}))))
+    return areas
+
+
+# Header cells of one row: each within this many of its heights along the row of
+# another cell of it.
+_HEADER_GAP = 40.0
+
+
+def _header_row(lines: Sequence[Line], headers: list[tuple[int, Kind]], start: int) -> list[tuple[int, Kind]]:
+    """The header cells on the same row as `start`, chained cell to cell: of the same
+    size as a neighbour, level in its frame (allowing for the error of an angle
+    measured on one short word, about 3 degrees) and at most `_HEADER_GAP` of its
+    heights from it along the row."""
+    kinds = dict(headers)
+    row = [start]
+    grew = True
+    while grew:
+        grew = False
+        for j, _kind in headers:
+            if j in row:
+                continue
+            for k in row:
+                frame = _frame(lines[k].polygon)
+                h = frame[2]
+                ku0, ku1, kv = _extent(lines[k], frame)
+                ju0, ju1, jv = _extent(lines[j], frame)
+                gap = max(ju0 - ku1, ku0 - ju1, 0.0)
+                same_size = 0.75 < _frame(lines[j].polygon)[2] / h < 1.33
+                if same_size and gap < _HEADER_GAP * h and abs(jv - kv) < 0.6 * h + 0.05 * gap:
+                    row.append(j)
+                    grew = True
+                    break
+    return [(j, kinds[j]) for j in row]
+
+
+def _row_frame(cells: Sequence[Line], frame):
+    """`frame` turned to run through the centres of a header row's first and last
+    cells when they are far enough apart to measure the angle better."""
+    (ux, uy), (vx, vy), h = frame
+    centres = sorted(
+        (
+            sum(x for x, _ in c.polygon.points) / len(c.polygon.points),
+            sum(y for _, y in c.polygon.points) / len(c.polygon.points),
+        )
+        for c in cells
+    )
+    centres.sort(key=lambda p: p[0] * ux + p[1] * uy)
+    (x0, y0), (x1, y1) = centres[0], centres[-1]
+    dx, dy = x1 - x0, y1 - y0
+    n = (dx * dx + dy * dy) ** 0.5
+    if n < 5 * h:
+        return frame
+    ux, uy = dx / n, dy / n
+    nvx, nvy = -uy, ux
+    if nvx * vx + nvy * vy < 0:
+        nvx, nvy = -nvx, -nvy
+    return (ux, uy), (nvx, nvy), h

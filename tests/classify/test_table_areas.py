@@ -1,0 +1,80 @@
+"""Whole EHR tables covered, cells OCR could not read included (classify/tables.py)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from phiscrub.classify import classify
+from phiscrub.classify.tables import table_areas
+from phiscrub.models import Kind
+
+from .conftest import HEIGHT, LINE_GAP, make_line
+
+# Columns of an EHR list: x of each header; rows under Name, MRN and Phone were
+# read, the Address column was not (print too small or blurred on the photo).
+COLUMNS = {"Name": 100, "MRN": 500, "Phone": 800, "Address": 1150, "Email": 2000}
+ROWS = [("Fritz, Evan", "34019917", "552-404-4862"), ("Norris, Ashlee", "43464240", "501-442-4764")]
+
+
+def ehr_table(angle: float = 0.0):
+    lines = [make_line(h, x=x, y=100, angle=angle) for h, x in COLUMNS.items()]
+    for r, (name, mrn, phone) in enumerate(ROWS, start=1):
+        y = 100 + r * LINE_GAP
+        lines += [
+            make_line(t, x=x, y=y, angle=angle)
+            for t, x in zip((name, mrn, phone), (100, 500, 800), strict=True)
+        ]
+    return lines
+
+
+def covered(quad, point) -> bool:
+    return cv2.pointPolygonTest(np.float32(quad), (float(point[0]), float(point[1])), False) >= 0
+
+
+@pytest.mark.parametrize("angle", [0.0, -4.0, 180.0])
+def test_the_unread_cells_of_a_table_are_inside_its_area(angle):
+    areas = table_areas(ehr_table(angle))
+    assert len(areas) == 1
+    quad, kinds = areas[0]
+    assert set(kinds) >= {"name", "id", "phone", "address", "email"}
+    centre = np.array([500.0, 500.0])
+    a = np.radians(angle)
+    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    for x, y in [(1300, 100 + LINE_GAP + HEIGHT / 2), (1300, 100 + 2 * LINE_GAP + HEIGHT / 2), (2050, 100)]:
+        assert covered(quad, (np.array([x, y]) - centre) @ rot.T + centre), (x, y)
+
+
+def test_the_table_area_is_a_finding_of_classify():
+    findings = [f for f in classify(ehr_table()) if f.kind is Kind.TEXT]
+    assert len(findings) == 1
+    assert "table" in findings[0].reason and "Fritz" not in findings[0].reason
+
+
+def test_a_form_of_stacked_labels_is_not_a_table():
+    lines = [
+        make_line(t, x=100, y=100 + i * LINE_GAP)
+        for i, t in enumerate(["Patient:", "DOB:", "MRN:", "Phone:"])
+    ]
+    assert table_areas(lines) == []
+
+
+def test_a_header_row_with_nothing_read_under_it_is_not_enough():
+    lines = [make_line(h, x=x, y=100) for h, x in COLUMNS.items()]
+    assert table_areas(lines) == []
+
+
+def test_labels_of_another_size_at_the_same_level_do_not_join_the_row():
+    # A whiteboard label level with a screen's header row across the room: twice the size.
+    big = make_line("Discharge:", x=-2000, y=100)
+    big = type(big)(
+        big.words,
+        type(big.polygon)(tuple((x, 100 + (y - 100) * 2.2) for x, y in big.polygon.points)),
+        0.9,
+        "test",
+    )
+    areas = table_areas([big, *ehr_table()])
+    assert len(areas) == 1
+    quad, _kinds = areas[0]
+    assert min(x for x, _ in quad) > -500
