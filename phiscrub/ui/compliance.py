@@ -193,7 +193,7 @@ class ExportCheck:
         v = self.verification
         engines = ", ".join(v.engines) or "face and code detectors only"
         if v.error:
-            return [f"Verification failed: {v.error}. Check the export by eye before posting."]
+            return [f"Not verified: {v.error}. Check the export by eye before posting."]
         out = [w.describe() for w in self.still_found]
         out += [f"{w.describe()}, inside a region you kept visible" for w in self.in_kept]
         if not out:

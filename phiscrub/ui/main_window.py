@@ -110,13 +110,22 @@ class ExportSummary:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # name, why
     failed: list[tuple[str, str]] = field(default_factory=list)  # name, reason
     warned: list[tuple[str, str]] = field(default_factory=list)  # name, what verification found
+    cancelled: list[str] = field(default_factory=list)  # reviewed, not written: the user cancelled
     report: Path | None = None
     html: Path | None = None
     report_error: str | None = None
 
     def text(self) -> str:
-        lines = [
+        lines = []
+        if self.cancelled:
+            n = len(self.cancelled)
+            lines.append(
+                f"You cancelled the export. {len(self.exported)} exported; the other {n} reviewed "
+                f"photo{'s were' if n != 1 else ' was'} not exported."
+            )
+        lines += [
             f"Exported: {len(self.exported)}",
+            *([f"Not exported (cancelled): {len(self.cancelled)}"] if self.cancelled else []),
             f"Skipped: {len(self.skipped)}",
             f"Failed: {len(self.failed)}",
         ]
@@ -136,8 +145,20 @@ class ExportSummary:
     def details(self) -> str:
         out = [f"CHECK {name}: {what}" for name, what in self.warned]
         out += [f"FAILED {name}: {reason}" for name, reason in self.failed]
+        out += [f"not exported {name}: you cancelled the export" for name in self.cancelled]
         out += [f"skipped {name}: {why}" for name, why in self.skipped]
         return "\n".join(out)
+
+
+def _report_stem(folder: Path) -> str:
+    """The audit report's file name without suffix: phiscrub-report-<date>-<time>, with
+    -2, -3... when a report of that second is there already (two single-photo exports
+    in one second must not overwrite each other's report)."""
+    base = time.strftime("phiscrub-report-%Y%m%d-%H%M%S")
+    stem, n = base, 2
+    while (folder / f"{stem}.json").exists() or (folder / f"{stem}.html").exists():
+        stem, n = f"{base}-{n}", n + 1
+    return stem
 
 
 PHOTO_FILTER = "Photos ({})".format(" ".join(f"*{s}" for s in sorted(SUPPORTED_SUFFIXES)))
@@ -207,6 +228,7 @@ class MainWindow(QMainWindow):
         self._thumbnails = ThumbnailLoader(self._thumb_signals)
         self.workers.adopt(self._thumbnails.stop)
         self.workers.adopt(self._stop_batch)
+        self.workers.adopt(lambda: self._export_stop.set())  # the pool's wait then ends soon
         self.projects: dict[Path, Project] = {}
         self._dirty_projects: set[Path] = set()
         self._save_timer = QTimer(self)
@@ -215,6 +237,7 @@ class MainWindow(QMainWindow):
         self._save_timer.timeout.connect(self.save_projects)
         self._syncing_strip = False
         self._exporting = False
+        self._export_stop = threading.Event()  # set by Cancel; a new one per Export All
         self.doc: PhotoDocument | None = None
         self.redaction_style = self.prefs.redaction_style
         self.confirm_close = True
@@ -310,6 +333,21 @@ class MainWindow(QMainWindow):
         self.queue_status.setStyleSheet("color: gray")
         self.export_all_button = QPushButton("Export All Reviewed")
         self.export_all_button.clicked.connect(self.export_all_reviewed)
+        # Export All's own progress and Cancel, built like the scan's: both may run at once.
+        self.export_progress = QProgressBar()
+        self.export_progress.setTextVisible(True)
+        self.export_cancel_button = QPushButton("Cancel")
+        self.export_cancel_button.setToolTip(
+            "Stop exporting; the copies already written are kept, complete, and listed in the report"
+        )
+        self.export_cancel_button.clicked.connect(self.cancel_export_all)
+        export_row = QHBoxLayout()
+        export_row.setContentsMargins(0, 0, 0, 0)
+        export_row.addWidget(self.export_progress, 1)
+        export_row.addWidget(self.export_cancel_button)
+        self.export_bar = QWidget()
+        self.export_bar.setLayout(export_row)
+        self.export_bar.hide()
         self.file_list = QWidget()  # the queue panel: filter, batch progress, strip, export all
         panel = QVBoxLayout(self.file_list)
         panel.setContentsMargins(4, 4, 4, 4)
@@ -317,6 +355,7 @@ class MainWindow(QMainWindow):
         panel.addWidget(self.batch_bar)
         panel.addWidget(self.strip, 1)
         panel.addWidget(self.queue_status)
+        panel.addWidget(self.export_bar)
         panel.addWidget(self.export_all_button)
         self.file_list.hide()
 
@@ -412,6 +451,13 @@ class MainWindow(QMainWindow):
         self.act_cancel_batch = self._action(
             "&Cancel Scanning", None, self.cancel_batch, "Stop the batch scan; finished photos are kept"
         )
+        self.act_cancel_export = self._action(
+            "Cancel E&xporting",
+            None,
+            self.cancel_export_all,
+            "Stop Export All; the copies already written are kept, complete",
+        )
+        self.act_cancel_export.setEnabled(False)
         self.act_reviewed = self._action(
             "&Reviewed", "Ctrl+Shift+Return", None, "Mark this photo as reviewed (ready to export)"
         )
@@ -546,6 +592,7 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_export_all)
         m.addAction(self.act_signoff)
         m.addAction(self.act_cancel_batch)
+        m.addAction(self.act_cancel_export)
         m.addSeparator()
         m.addActions([self.act_prefs, self.act_quit])
         m = menu.addMenu("&Edit")
@@ -1487,21 +1534,24 @@ class MainWindow(QMainWindow):
             return
         verifier = self.verifier()
         self._exporting = True
+        self._export_stop = threading.Event()
         self._export_total = len(jobs)
         self._export_done = 0
         self._update_queue_status()
-        self.queue_progress.setFormat("%v of %m exported" + (" and checked" if verifier else ""))
-        self.queue_progress.setRange(0, len(jobs))
-        self.queue_progress.setValue(0)
-        self.batch_bar.show()
-        self.cancel_button.setEnabled(False)
+        self.export_progress.setFormat("%v of %m exported" + (" and checked" if verifier else ""))
+        self.export_progress.setRange(0, len(jobs))
+        self.export_progress.setValue(0)
+        self.export_bar.show()
+        self.export_cancel_button.setEnabled(True)
+        self.act_cancel_export.setEnabled(True)
         self.statusBar().showMessage(f"Exporting {sum(d.reviewed for d, _ in tags)} reviewed photos…")
         self._run(
-            (summary, tags),
+            (summary, tags, jobs),
             export_all,
             jobs,
             self.redaction_style,
             verifier,
+            self._export_stop,
             ok=self._on_export_all_done,
             failed=self._on_export_all_failed,
             progress=self._on_export_all_progress,
@@ -1513,30 +1563,53 @@ class MainWindow(QMainWindow):
 
         return next(export_gated([job]))  # unreviewed: refused at once, nothing read or written
 
+    def cancel_export_all(self) -> None:
+        """Stop Export All after the photo being written (its file is complete, as every
+        export is written to a temp file and renamed); the summary and the report list
+        what was exported and say the rest was not because the user cancelled."""
+        if not self._exporting or self._export_stop.is_set():
+            return
+        self._export_stop.set()
+        self.export_cancel_button.setEnabled(False)
+        self.act_cancel_export.setEnabled(False)
+        self.statusBar().showMessage("Cancelling the export; the photo being written is finished first…")
+
     @Slot(object, object)
     def _on_export_all_progress(self, _tag: Any, outcome: ExportOutcome) -> None:
         self._export_done += 1
-        self.queue_progress.setValue(self._export_done)
+        self.export_progress.setValue(self._export_done)
         self.export_all_progress.emit(self._export_done, self._export_total)
 
     @Slot(object, object)
-    def _on_export_all_done(self, tag: tuple[ExportSummary, list], outcomes: list[ExportOutcome]) -> None:
-        summary, tags = tag
-        self._finish_export_all(summary, tags, outcomes)
+    def _on_export_all_done(self, tag: tuple[ExportSummary, list, list], outcomes: list) -> None:
+        summary, tags, jobs = tag
+        self._finish_export_all(summary, tags, list(outcomes), jobs)
 
     @Slot(object, str)
-    def _on_export_all_failed(self, tag: tuple[ExportSummary, list], message: str) -> None:
-        summary, _tags = tag
+    def _on_export_all_failed(self, tag: tuple[ExportSummary, list, list], message: str) -> None:
+        summary, _tags, _jobs = tag
         summary.failed.append(("(export)", message))
         self._finish_export_all(summary, [], [])
 
     def _finish_export_all(
-        self, summary: ExportSummary, tags: list[tuple[PhotoDocument, int]], outcomes: list[ExportOutcome]
+        self,
+        summary: ExportSummary,
+        tags: list[tuple[PhotoDocument, int]],
+        outcomes: list[ExportOutcome],
+        jobs: list[ExportJob] | None = None,
     ) -> None:
         self._exporting = False
-        self.queue_progress.setFormat("%v of %m scanned")
-        self.cancel_button.setEnabled(True)
-        self._update_batch_bar()
+        self.export_bar.hide()
+        self.act_cancel_export.setEnabled(False)
+        if len(outcomes) < len(tags):  # cancelled before these were reached
+            rest = list(zip(tags[len(outcomes) :], (jobs or [])[len(outcomes) :], strict=True))
+            tags = tags[: len(outcomes)]
+            for (doc, index), job in rest:
+                if job.review is not None and job.review.reviewed:
+                    summary.cancelled.append(doc.path.name)
+                else:  # the gate refuses it anyway, at once: the report lists it as refused
+                    tags.append((doc, index))
+                    outcomes.append(self._refused_now(job))
         for (doc, index), outcome in zip(tags, outcomes, strict=True):
             result = outcome.result
             if outcome.refused:
@@ -1555,42 +1628,58 @@ class MainWindow(QMainWindow):
             else:
                 summary.failed.append((doc.path.name, result.error or "unknown error"))
         if summary.exported:
-            self._write_audit(summary, outcomes)
+            extra = {"skipped": len(summary.skipped)}
+            if summary.cancelled:
+                extra["cancelled"] = len(summary.cancelled)
+            try:
+                summary.report, summary.html = self.write_audit(summary.exported[0].parent, outcomes, extra)
+            except OSError as exc:
+                summary.report_error = exc.strerror or type(exc).__name__
         self.save_projects()
         self._update_queue_status()
         self.statusBar().showMessage(
-            f"Exported {len(summary.exported)}, skipped {len(summary.skipped)}, failed {len(summary.failed)}",
+            ("Export cancelled: " if summary.cancelled else "")
+            + f"exported {len(summary.exported)}, "
+            + (f"not exported {len(summary.cancelled)}, " if summary.cancelled else "")
+            + f"skipped {len(summary.skipped)}, failed {len(summary.failed)}",
             15_000,
         )
         box = QMessageBox(
-            QMessageBox.Icon.Warning if summary.failed or summary.warned else QMessageBox.Icon.Information,
-            "Export all reviewed",
+            QMessageBox.Icon.Warning
+            if summary.failed or summary.warned or summary.cancelled
+            else QMessageBox.Icon.Information,
+            "Export cancelled" if summary.cancelled else "Export all reviewed",
             summary.text(),
             QMessageBox.StandardButton.Ok,
             self,
         )
         box.setTextFormat(Qt.TextFormat.PlainText)
-        if summary.failed or summary.skipped or summary.warned:
+        if summary.failed or summary.skipped or summary.warned or summary.cancelled:
             box.setDetailedText(summary.details())
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         self.summary_box = box
         self.export_all_finished.emit(summary)
 
-    def _write_audit(self, summary: ExportSummary, outcomes: list[ExportOutcome]) -> None:
-        """The audit report beside the first clean copy: JSON, and an HTML page with
-        thumbnails of the clean exports only."""
-        folder = summary.exported[0].parent
-        stem = time.strftime("phiscrub-report-%Y%m%d-%H%M%S")
+    def write_audit(
+        self, folder: Path, outcomes: list[ExportOutcome], extra: dict[str, int] | None = None
+    ) -> tuple[Path, Path]:
+        """The audit report of `outcomes` in `folder` (beside the clean copies): JSON, and
+        an HTML page with thumbnails of the clean exports only. `extra` counts (photos
+        skipped, or not exported because the user cancelled) go into the report and its
+        totals. Never over an earlier report. Raises OSError."""
         report = audit.build_audit(
             audit.photo_entries(outcomes), signoff=self.signoff, settings=self.audit_settings()
         )
-        report["skipped"] = len(summary.skipped)
-        try:
-            summary.report = write_report(folder / f"{stem}.json", report)
-            summary.html = audit.write_html(folder / f"{stem}.html", report)
-        except OSError as exc:
-            summary.report_error = exc.strerror or type(exc).__name__
+        for key, count in (extra or {}).items():
+            report[key] = count
+            if key != "skipped":  # "refused" in the totals already counts those
+                report["totals"][key] = count
+        stem = _report_stem(folder)
+        return (
+            write_report(folder / f"{stem}.json", report),
+            audit.write_html(folder / f"{stem}.html", report),
+        )
 
     # ------------------------------------------------------------------ review projects
 

@@ -251,13 +251,54 @@ def export_one(
     return outcome
 
 
+#: What verification says about the photo that was being written when the user
+#: cancelled: its file is complete, but nobody re-scanned it.
+NOT_CHECKED_CANCELLED = "not run, because you cancelled the export"
+
+
+class _UnlessStopped:
+    """A verifier that does not start once `stop` is set: a cancelled export keeps the
+    photo it was writing (complete, through save_clean's rename) without spending
+    seconds re-scanning it, and says so instead of claiming it was checked."""
+
+    def __init__(self, verifier: Any, stop: threading.Event) -> None:
+        self.verifier, self.stop = verifier, stop
+
+    @property
+    def engines(self) -> tuple[str, ...]:
+        return tuple(getattr(self.verifier, "engines", ()))
+
+    def verify(self, path: Path, regions: Any) -> Any:
+        if self.stop.is_set():
+            from phiscrub.verify import Verification
+
+            return Verification(self.engines, error=NOT_CHECKED_CANCELLED)
+        return self.verifier.verify(path, regions)
+
+
 def export_all(
-    jobs: list[ExportJob], style: Style, verifier: Any, *, report: Callable[[object], None]
+    jobs: list[ExportJob],
+    style: Style,
+    verifier: Any,
+    stop: threading.Event | None = None,
+    *,
+    report: Callable[[object], None],
 ) -> list[ExportOutcome]:
     """Every job through the core's review gate, reporting each ExportOutcome as it is
-    written (and verified)."""
-    outcomes = []
-    for outcome in export_gated(jobs, style, verifier=verifier):
-        report(outcome)
-        outcomes.append(outcome)
+    written (and verified). Once `stop` is set no further photo is started (the
+    generator is closed between yields) and the one being written is not verified;
+    the outcomes so far are returned, in the order of `jobs`."""
+    outcomes: list[ExportOutcome] = []
+    if stop is not None and stop.is_set():
+        return outcomes
+    checked = _UnlessStopped(verifier, stop) if verifier is not None and stop is not None else verifier
+    results = export_gated(jobs, style, verifier=checked)
+    try:
+        for outcome in results:
+            report(outcome)
+            outcomes.append(outcome)
+            if stop is not None and stop.is_set():
+                break
+    finally:
+        results.close()
     return outcomes

@@ -61,3 +61,32 @@ def make_photos(folder: Path, n: int, *, size=(160, 120), corrupt: tuple[str, ..
     for name in corrupt:
         (folder / name).write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG")
     return paths
+
+
+class FakeVerifier:
+    """Stands in for phiscrub.verify.Verifier, for tests about what the app does with a
+    verification rather than about detection. It re-reads each export in full (so a
+    half-written file would fail), takes `delay` seconds, and still "finds" `count`
+    findings of `kind` in exports whose file name contains a key of `warn`."""
+
+    engines = ("fake",)
+
+    def __init__(self, delay: float = 0.0, warn: dict[str, tuple[str, int]] | None = None) -> None:
+        self.delay = delay
+        self.warn = warn or {}
+        self.verified: list[Path] = []
+
+    def verify(self, path, regions=()):
+        from phiscrub.imageio import load_image
+        from phiscrub.models import Box
+        from phiscrub.verify import Verification, VerifyWarning
+
+        time.sleep(self.delay)
+        load_image(path)
+        self.verified.append(Path(path))
+        found = next((v for k, v in self.warn.items() if k in Path(path).name), None)
+        if found is None:
+            return Verification(self.engines)
+        kind, count = found
+        warnings = tuple(VerifyWarning(kind, Box(5 + 10 * i, 5, 8, 8), "fake", 0.9) for i in range(count))
+        return Verification(self.engines, warnings)

@@ -1,0 +1,89 @@
+"""Exports as the user runs them: Export All cancelled part-way, the audit report of a
+single-photo export, and what verification found kept across sessions."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from phiscrub.ui.batch_view import BadgeRole
+from tests.ui.conftest import SCAN_TIMEOUT_MS
+from tests.ui.fakes import FakeScanner, FakeVerifier, make_photos
+
+
+def badges(window) -> dict[str, str]:
+    model = window.photo_model
+    return {doc.path.name: model.index(row).data(BadgeRole)[1] for row, doc in enumerate(model.docs)}
+
+
+def open_folder(qtbot, window, folder: Path) -> None:
+    with qtbot.waitSignal(window.batch_finished, timeout=SCAN_TIMEOUT_MS):
+        window.open_paths([folder])
+    qtbot.wait(1)
+
+
+def test_export_all_cancel_stops_within_a_second_and_keeps_whole_files(qtbot, make_window, tmp_path):
+    folder = tmp_path / "gala"
+    photos = make_photos(folder, 30, size=(640, 480))
+    verifier = FakeVerifier(delay=0.15)  # about 5 s for the 30: time to cancel part-way
+    window = make_window(scanner_override=FakeScanner(), verifier=verifier)
+    open_folder(qtbot, window, folder)
+    for doc in window.photo_model.docs[:-1]:
+        doc.set_reviewed(True)  # the last one is left unreviewed: the gate refuses it
+    assert not window.export_bar.isVisible()
+
+    window.export_all_button.click()
+    assert window.export_bar.isVisible() and window.export_cancel_button.isEnabled()
+    assert window.act_cancel_export.isEnabled() and not window.export_all_button.isEnabled()
+    qtbot.waitUntil(lambda: window.export_progress.value() >= 3, timeout=20_000)
+    started = time.perf_counter()
+    with qtbot.waitSignal(window.export_all_finished, timeout=5_000) as blocker:
+        window.export_cancel_button.click()
+    assert time.perf_counter() - started < 1.2
+    summary = blocker.args[0]
+
+    n = len(summary.exported)
+    assert 3 <= n < 29
+    assert len(summary.cancelled) == 29 - n
+    assert dict(summary.skipped) == {photos[-1].name: "not marked reviewed"}
+    assert summary.exported == [folder / "redacted" / p.name for p in photos[:n]]
+    text = window.summary_box.text()
+    assert "You cancelled the export" in text and f"{n} exported" in text
+    assert f"the other {29 - n} reviewed photos were not exported" in text
+    assert window.summary_box.windowTitle() == "Export cancelled"
+    assert not window.export_bar.isVisible() and window.export_all_button.isEnabled()
+    assert not window.act_cancel_export.isEnabled()
+
+    # On disk: exactly the exported copies (each a whole image) and the report; no temp files.
+    out = folder / "redacted"
+    on_disk = sorted(p.name for p in out.iterdir())
+    assert on_disk == sorted([p.name for p in photos[:n]] + [summary.report.name, summary.html.name])
+    for path in summary.exported:
+        with Image.open(path) as im:
+            im.load()  # raises on a truncated file
+            assert im.size == (640, 480)
+    # Nothing more is written once the summary is up.
+    qtbot.wait(500)
+    assert sorted(p.name for p in out.iterdir()) == on_disk
+    report = json.loads(summary.report.read_text())
+    assert report["cancelled"] == 29 - n and report["totals"]["cancelled"] == 29 - n
+    assert report["totals"]["exported"] == n and report["totals"]["refused"] == 1
+
+    # The photo in hand when Cancel came is written whole; it is verified, or says it is not.
+    shown = badges(window)
+    assert all(shown[p.name] in ("exported", "check export") for p in photos[:n])
+    assert all(shown[p.name] == "reviewed" for p in photos[n:-1])
+    last = window.docs[photos[n - 1].resolve()]
+    if last.export_check.warns:
+        assert "you cancelled the export" in last.export_check.lines()[0]
+    assert len(verifier.verified) in (n - 1, n)
+
+    # Export All again finishes the rest (the ones already exported are written again).
+    window.summary_box.accept()
+    with qtbot.waitSignal(window.export_all_finished, timeout=30_000) as blocker:
+        window.export_all_button.click()
+    assert len(blocker.args[0].exported) == 29 and not blocker.args[0].cancelled
+    assert "cancelled" not in window.summary_box.text()
