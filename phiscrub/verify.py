@@ -29,6 +29,9 @@ from phiscrub.models import Box, Finding, Region
 log = logging.getLogger(__name__)
 
 FAST_ENGINES = ("rapidocr", "tesseract")
+#: The OCR engines a verification can run, each reading the export on its own
+#: ("thorough" is RapidOCR and EasyOCR together: ask for both instead).
+VERIFY_ENGINES = ("rapidocr", "easyocr", "tesseract")
 #: A finding with at least this share of its box inside a kept region is expected.
 KEPT_OVERLAP = 0.5
 #: A finding lying on covered regions is the fill itself (OCR reads solid blocks as

@@ -154,6 +154,18 @@ class PhotoDocument(QObject):
         self.regions_changed.emit()
         self.state_changed.emit()
 
+    def set_check_me_below(self, threshold: float) -> None:
+        """Findings under `threshold` are "check me" from now on: in the scan still to come
+        and, when nobody has started reviewing this photo (no edit, not marked reviewed),
+        in its current regions too. Decisions a person made are never redone."""
+        before, self.check_me_below = self.check_me_below, threshold
+        if self.found is None or threshold == before or self.undo_stack.count() or self.reviewed:
+            return
+        if self._review != PhotoReview.of(self.found, before):
+            return  # a saved review with decisions in it
+        self._review = PhotoReview.of(self.found, threshold)
+        self.regions_changed.emit()
+
     def fail(self, message: str) -> None:
         self.error = message
         self._set_state(State.FAILED)

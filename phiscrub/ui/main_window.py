@@ -63,7 +63,7 @@ from phiscrub.project import (
 )
 from phiscrub.redact import Style
 from phiscrub.report import write_report
-from phiscrub.review import CHECK_ME_BELOW, Decision, ExportRefused, ReviewError, require_reviewed
+from phiscrub.review import Decision, ExportRefused, ReviewError, require_reviewed
 from phiscrub.ui import compliance
 from phiscrub.ui import preferences as prefs_io
 from phiscrub.ui.batch_view import (
@@ -196,10 +196,11 @@ class MainWindow(QMainWindow):
         prefs_path: Path | None = None,
         batch_workers: int | None = None,
         verifier: Any = None,
-        check_me_below: float = CHECK_ME_BELOW,
+        check_me_below: float | None = None,
     ) -> None:
         """`verifier`: what re-scans each export (phiscrub.verify.Verifier); None builds
-        one with the fast engines on first export, False turns verification off."""
+        one with the engines of the preferences on first export, False turns
+        verification off. `check_me_below`: None takes the preferences' threshold."""
         super().__init__()
         self.settings = settings if settings is not None else QSettings()
         self.prefs_path = prefs_path or prefs_io.default_path()
@@ -241,7 +242,7 @@ class MainWindow(QMainWindow):
         self.doc: PhotoDocument | None = None
         self.redaction_style = self.prefs.redaction_style
         self.confirm_close = True
-        self.check_me_below = check_me_below
+        self.check_me_below = self.prefs.check_me_below if check_me_below is None else check_me_below
         self._verifier_arg = verifier
         self._verifier: SharedVerifier | None = None
         #: Who signs off this session's exports; asked on the first export.
@@ -700,9 +701,13 @@ class MainWindow(QMainWindow):
 
     def edit_preferences(self) -> None:
         dialog = PreferencesDialog(self.prefs, self)
-        if dialog.exec() != PreferencesDialog.DialogCode.Accepted:
-            return
-        self.apply_preferences(dialog.preferences())
+        try:
+            if dialog.exec() != PreferencesDialog.DialogCode.Accepted:
+                return
+            prefs = dialog.preferences()
+        finally:
+            dialog.deleteLater()  # a child of the window: not one more per visit
+        self.apply_preferences(prefs)
 
     def apply_preferences(self, prefs: Preferences) -> None:
         try:
@@ -711,7 +716,19 @@ class MainWindow(QMainWindow):
             self.show_error("Preferences not saved", f"Could not write {self.prefs_path} ({exc.strerror}).")
         if prefs.style != self.prefs.style:
             self.set_style(prefs.redaction_style)
+        if prefs.verify_engines != self.prefs.verify_engines and self._verifier_arg is None:
+            self._verifier = None  # the next export builds one with the new engines
+        if prefs.check_me_below != self.prefs.check_me_below:
+            self.set_check_me_below(prefs.check_me_below)
         self.prefs = prefs
+
+    def set_check_me_below(self, threshold: float) -> None:
+        """Photos scanned from now on mark findings under `threshold` "check me"; so do
+        scanned photos nobody has started reviewing (decisions already made are kept)."""
+        self.check_me_below = threshold
+        for doc in self.docs.values():
+            doc.set_check_me_below(threshold)
+        self._update_queue_status()
 
     def _start_caption_check(self, tag: Any, fn: Any, *args: Any, ok: Any) -> None:
         self._run(tag, fn, *args, ok=ok)
@@ -1335,9 +1352,9 @@ class MainWindow(QMainWindow):
         if self._verifier is None:
             verifier = self._verifier_arg
             if verifier is None:
-                from phiscrub.verify import FAST_ENGINES, Verifier  # no model loads until first use
+                from phiscrub.verify import Verifier  # no model loads until first use
 
-                verifier = Verifier(FAST_ENGINES)
+                verifier = Verifier(self.prefs.verify_engines)
             self._verifier = SharedVerifier(verifier)
         return self._verifier
 

@@ -22,6 +22,8 @@ except ModuleNotFoundError:  # Python 3.10
 from phiscrub.imageio import export_path
 from phiscrub.ocr import ENGINE_NAMES
 from phiscrub.redact import Style
+from phiscrub.review import CHECK_ME_BELOW
+from phiscrub.verify import FAST_ENGINES, VERIFY_ENGINES
 
 #: Default output folder, beside each photo, when none is chosen.
 DEFAULT_OUTPUT_SUBFOLDER = "redacted"
@@ -44,12 +46,27 @@ class Preferences:
     #: Where review projects (regions, reviewed flags) are kept; empty: the app's
     #: data folder. Never beside the photos unless the user points it there.
     project_dir: str = ""
+    #: Detector hits scoring below this are "check me": a person decides each one.
+    check_me_below: float = CHECK_ME_BELOW
+    #: The OCR engines that read each export again (the face and code detectors always
+    #: run); none: faces and codes only.
+    verify_engines: tuple[str, ...] = FAST_ENGINES
 
     def __post_init__(self) -> None:
         if self.style not in {s.value for s in Style}:
             raise PreferencesError(f"style must be one of {', '.join(s.value for s in Style)}")
         if self.engine not in ENGINE_NAMES:
             raise PreferencesError(f"engine must be one of {', '.join(ENGINE_NAMES)}")
+        threshold = self.check_me_below
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
+            raise PreferencesError("check_me_below must be a number from 0 to 1 (0.7 is 70% sure)")
+        object.__setattr__(self, "check_me_below", float(threshold))
+        engines = self.verify_engines
+        if isinstance(engines, str) or not isinstance(engines, (list, tuple)):
+            raise PreferencesError("verify_engines must be a list of engine names")
+        if any(e not in VERIFY_ENGINES for e in engines) or len(set(engines)) != len(engines):
+            raise PreferencesError(f"verify_engines may list each of {', '.join(VERIFY_ENGINES)} once")
+        object.__setattr__(self, "verify_engines", tuple(engines))
         for name in ("output_dir", "name_suffix", "project_dir"):
             if not isinstance(getattr(self, name), str):
                 raise PreferencesError(f"{name} must be text")
@@ -115,7 +132,7 @@ def load(path: Path) -> Preferences:
 def save(prefs: Preferences, path: Path) -> None:
     """Write atomically (temp file beside it, then rename) so a crash never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Every value is a string; a JSON string literal is a valid TOML basic string.
+    # Every value is a string, a number or a list of strings; the JSON of each is valid TOML.
     text = "".join(f"{key} = {json.dumps(value)}\n" for key, value in asdict(prefs).items())
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".preferences-", suffix=".toml")
     try:

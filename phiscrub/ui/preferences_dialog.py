@@ -1,8 +1,10 @@
-"""The Preferences dialog: redaction style, OCR engine, output folder, naming."""
+"""The Preferences dialog: redaction style, OCR engine, output folder, naming, where
+reviews are kept, when a finding is "check me" and what re-checks each export."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -12,12 +14,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QWidget,
 )
 
 from phiscrub.ocr import ENGINE_NAMES
 from phiscrub.redact import Style
 from phiscrub.ui.preferences import DEFAULT_OUTPUT_SUBFOLDER, Preferences, PreferencesError
+from phiscrub.verify import VERIFY_ENGINES, available_engines
 
 STYLE_NAMES = {Style.SOLID: "Solid", Style.PIXELATE: "Pixelate", Style.BLUR: "Blur"}
 ENGINE_TITLES = {
@@ -25,6 +29,12 @@ ENGINE_TITLES = {
     "easyocr": "EasyOCR (slow)",
     "tesseract": "Tesseract",
     "thorough": "Thorough: RapidOCR + EasyOCR (slowest)",
+}
+RECHECK_TITLES = {"rapidocr": "RapidOCR", "easyocr": "EasyOCR (slow)", "tesseract": "Tesseract"}
+RECHECK_TIPS = {
+    "rapidocr": "Quick; the text reader the scan uses by default",
+    "tesseract": "Quick; good at screenshots and printed documents",
+    "easyocr": "Thorough but slow: about a minute for each exported photo",
 }
 
 
@@ -76,6 +86,40 @@ class PreferencesDialog(QDialog):
         row.addWidget(browse_project)
         form.addRow("&Review projects:", row)
 
+        self.check_spin = QSpinBox()
+        self.check_spin.setRange(0, 100)
+        self.check_spin.setPrefix("findings under ")
+        self.check_spin.setSuffix("% sure")
+        self.check_spin.setValue(round(prefs.check_me_below * 100))
+        self.check_spin.setToolTip(
+            'A finding the detectors are less sure of than this is marked \u26a0 "check me": it stays '
+            "covered until you decide it (cover, keep or consent), and the photo cannot be marked "
+            "reviewed before that. Higher: more to decide; lower: fewer. Decisions you already "
+            "made are kept."
+        )
+        form.addRow("Ask me to &decide:", self.check_spin)
+
+        self.recheck_boxes: dict[str, QCheckBox] = {}
+        installed = set(available_engines())
+        row = QHBoxLayout()
+        for name in VERIFY_ENGINES:
+            box = QCheckBox(RECHECK_TITLES.get(name, name))
+            box.setChecked(name in prefs.verify_engines)
+            box.setToolTip(
+                "Read each clean copy again with this text reader and warn about anything still "
+                f"found. {RECHECK_TIPS.get(name, '')}"
+            )
+            if name not in installed:
+                box.setText(box.text() + " (not installed)")
+                box.setEnabled(False)
+            self.recheck_boxes[name] = box
+            row.addWidget(box)
+        row.addStretch(1)
+        form.addRow("Double-chec&k exports with:", row)
+        note = QLabel("Faces and barcodes are always double-checked.")
+        note.setStyleSheet("color: gray")
+        form.addRow("", note)
+
         self.error_label = QLabel()
         self.error_label.setStyleSheet("color: #c0392b")
         form.addRow(self.error_label)
@@ -105,7 +149,15 @@ class PreferencesDialog(QDialog):
             output_dir=self.output_edit.text().strip(),
             name_suffix=self.suffix_edit.text().strip(),
             project_dir=self.project_edit.text().strip(),
+            check_me_below=self._threshold(),
+            verify_engines=tuple(n for n, box in self.recheck_boxes.items() if box.isChecked()),
         )
+
+    def _threshold(self) -> float:
+        # The box shows whole percents: an untouched box keeps a finer value from the file.
+        if self.check_spin.value() == round(self._prefs.check_me_below * 100):
+            return self._prefs.check_me_below
+        return self.check_spin.value() / 100
 
     def accept(self) -> None:
         try:

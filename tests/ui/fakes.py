@@ -45,6 +45,16 @@ class FakeScanner:
         return ScanResult(width=w, height=h, findings=tuple(findings))
 
 
+def two_squares(path: Path) -> Path:
+    """A photo with a sure finding (red: a name at 0.9) and an unsure one (blue: a face at 0.5)."""
+    img = np.full((120, 160, 3), (100, 110, 120), np.uint8)
+    img[10:34, 10:42] = RED
+    img[60:90, 90:130] = BLUE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(img).save(path)
+    return path
+
+
 def make_photos(folder: Path, n: int, *, size=(160, 120), corrupt: tuple[str, ...] = ()) -> list[Path]:
     """`n` small photos, each a grey field with a red square somewhere, plus corrupt files."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from phiscrub.ui import compliance
 from phiscrub.ui.batch_view import BadgeRole
 from phiscrub.ui.document import State
 from tests.ui.conftest import SCAN_TIMEOUT_MS
-from tests.ui.fakes import BLUE, RED, FakeScanner, make_photos
+from tests.ui.fakes import RED, FakeScanner, make_photos, two_squares
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -62,16 +62,6 @@ def pixels(path: Path) -> np.ndarray:
 
 def red_mask(path: Path) -> np.ndarray:
     return np.all(pixels(path) == RED, axis=2)
-
-
-def two_squares(path: Path) -> Path:
-    """A photo with a sure finding (red: a name) and an unsure one (blue: a face at 0.5)."""
-    img = np.full((120, 160, 3), (100, 110, 120), np.uint8)
-    img[10:34, 10:42] = RED
-    img[60:90, 90:130] = BLUE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(img).save(path)
-    return path
 
 
 def test_gate_refuses_unreviewed_photos_in_single_export_and_export_all(qtbot, make_window, tmp_path):
