@@ -12,8 +12,9 @@ Compliance: every export goes through the core's review gate (a photo is exporte
 only once marked reviewed, and it cannot be marked while a "check me" region is
 undecided); the first export of a session asks for the reviewer's sign-off; each
 export is scanned again (phiscrub.verify, fast engines) in the worker and what is
-still found shows on the photo; Export All writes the audit report as JSON and
-HTML. A caption panel checks the text about to be posted.
+still found shows on the photo; every export (one photo, or Export All, which
+can be cancelled) writes the audit report as JSON and HTML beside the clean
+copies. A caption panel checks the text about to be posted.
 """
 
 from __future__ import annotations
@@ -247,6 +248,8 @@ class MainWindow(QMainWindow):
         self._verifier: SharedVerifier | None = None
         #: Who signs off this session's exports; asked on the first export.
         self.signoff: audit.SignOff | None = None
+        #: The audit report (JSON, HTML) of the last single-photo export.
+        self.last_report: tuple[Path, Path] | None = None
         self.closing = False
         self._render_generation = 0
         self._after_ready = False
@@ -437,7 +440,8 @@ class MainWindow(QMainWindow):
             "&Export Clean Copy",
             "Ctrl+E",
             self.export_current,
-            "Write a redacted, metadata-free copy of this reviewed photo (never over the original)",
+            "Write a redacted, metadata-free copy of this reviewed photo (never over the original) "
+            "and its audit report",
             asset_icon("export.svg", std(sp.SP_DialogSaveButton)),
         )
         self.act_export_all = self._action(
@@ -1442,7 +1446,17 @@ class MainWindow(QMainWindow):
         check = ExportCheck.of(outcome.verification, outcome.review) if outcome.verification else None
         doc.mark_exported(dest, check)
         self._record(doc)
-        self.statusBar().showMessage(f"Exported clean copy to {dest}")
+        # The audit report of this one photo, as Export All writes one for its photos.
+        try:
+            self.last_report = self.write_audit(dest.parent, [outcome])
+        except OSError as exc:
+            self.last_report = None
+            why = exc.strerror or type(exc).__name__
+            self.show_error(
+                "Report not written", f"The clean copy was written, but its audit report was not ({why})."
+            )
+        report_note = f"; report {self.last_report[1].name}" if self.last_report else ""
+        self.statusBar().showMessage(f"Exported clean copy to {dest}{report_note}")
         self.export_finished.emit(dest)
         if check is not None:
             self.export_checked.emit(doc)

@@ -87,3 +87,42 @@ def test_export_all_cancel_stops_within_a_second_and_keeps_whole_files(qtbot, ma
         window.export_all_button.click()
     assert len(blocker.args[0].exported) == 29 and not blocker.args[0].cancelled
     assert "cancelled" not in window.summary_box.text()
+
+
+def test_single_photo_export_writes_its_audit_report_beside_the_copy(qtbot, make_window, tmp_path):
+    folder = tmp_path / "ward"
+    photos = make_photos(folder, 2)
+    verifier = FakeVerifier(warn={photos[1].stem: ("name", 2)})
+    window = make_window(scanner_override=FakeScanner(), verifier=verifier)
+    open_folder(qtbot, window, folder)
+    out = folder / "redacted"
+    reports = []
+    for photo in photos:
+        window.show_photo(photo.resolve())
+        qtbot.waitUntil(lambda: window.doc.pixels is not None, timeout=5_000)
+        window.act_reviewed.trigger()
+        with qtbot.waitSignal(window.export_finished, timeout=30_000) as blocker:
+            window.act_export.trigger()  # Ctrl+E
+        assert blocker.args[0] == out / photo.name
+        assert window.last_report is not None and window.last_report[0].parent == out
+        assert window.last_report[1].name in window.statusBar().currentMessage()
+        reports.append(window.last_report)
+
+    # One report per export, even two in the same second: the first is not overwritten.
+    assert reports[0][0] != reports[1][0]
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [p.name for p in photos] + [str(p.name) for pair in reports for p in pair]
+    )
+    for (json_path, html_path), photo in zip(reports, photos, strict=True):
+        report = json.loads(json_path.read_text())
+        (entry,) = report["images"]
+        assert Path(entry["source"]).name == photo.name and Path(entry["output"]) == out / photo.name
+        assert entry["review"]["gate"] == "reviewed" and entry["review"]["covered"] == {"name": 1}
+        assert report["reviewer"] == "T.E." and report["totals"]["exported"] == 1
+        assert report["settings"]["source"] == "phiscrub-gui"
+        assert report["settings"]["verify_engines"] == ["fake"]
+        page = html_path.read_text()
+        assert page.startswith("<!DOCTYPE html>") and "data:image/jpeg;base64," in page
+    second = json.loads(reports[1][0].read_text())["images"][0]["verification"]
+    assert [w["kind"] for w in second["warnings"]] == ["name", "name"]
+    assert "check before posting" in reports[1][1].read_text()
