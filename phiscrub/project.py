@@ -1,10 +1,11 @@
 """Review projects: what a person decided about each photo of a folder, kept between sessions.
 
 A project file records, per photo, the regions the scan found, the regions after
-review (toggled, drawn, moved), whether the photo was marked reviewed and where
-its clean copy went. It holds geometry, kinds, detector names and file names only:
-never recognised text, and not even the findings' `reason` strings (they are meant
-to be PHI-free, but the file outlives the session, so it keeps the least it can).
+review (toggled, drawn, moved), whether the photo was marked reviewed, where
+its clean copy went and what verifying that copy found (counts by kind). It
+holds geometry, kinds, counts, detector names and file names only: never
+recognised text, and not even the findings' `reason` strings (they are meant to
+be PHI-free, but the file outlives the session, so it keeps the least it can).
 
 Project files live in a folder the user chooses (by default the app's own data
 folder), named after the photo folder plus a hash of its full path, so two folders
@@ -45,6 +46,7 @@ from phiscrub.review import (
     require_reviewed,
     review_from_regions,
 )
+from phiscrub.verify import VerificationSummary
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,9 @@ class PhotoState:
     # Empty means "the redacted flags decide" (projects saved before decisions).
     decisions: tuple[Decision, ...] = ()
     consents: tuple[Consent | None, ...] = ()
+    #: What verification found in the export at `exported_to` (counts by kind; None:
+    #: not verified, or never exported).
+    verification: VerificationSummary | None = None
 
     def review(self) -> PhotoReview:
         """The review of this photo: decisions per region, reviewed flag. A photo
@@ -204,6 +209,7 @@ def _photo_to_json(state: PhotoState) -> dict[str, Any]:
         "regions": regions,
         "reviewed": state.reviewed,
         "exported_to": state.exported_to,
+        "verification": state.verification.to_json() if state.verification is not None else None,
     }
 
 
@@ -235,6 +241,9 @@ def _photo_from_json(data: Any) -> PhotoState:
         exported_to=None if data.get("exported_to") is None else str(data["exported_to"]),
         decisions=decisions,
         consents=consents,
+        verification=None
+        if data.get("verification") is None
+        else VerificationSummary.from_json(data["verification"]),
     )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import shutil
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from phiscrub.models import Box, Finding, Region
+from phiscrub.models import Box, Finding, Kind, Region
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,82 @@ class Verification:
             "seen_on_covered_fill": len(self.on_covered),
             "error": self.error,
         }
+
+
+def _kind_counts(found: Sequence[VerifyWarning]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(Counter(w.kind for w in found).items()))
+
+
+@dataclass(frozen=True)
+class VerificationSummary:
+    """What the verification of a photo's last export found, as a review project keeps
+    it between sessions: counts by kind only (no boxes, no text). `still_found`: outside
+    every region kept visible; `in_kept`: inside regions kept as not PHI; `by_consent`:
+    inside regions kept by consent (expected); `failed`: it did not run to the end."""
+
+    engines: tuple[str, ...] = ()
+    still_found: tuple[tuple[str, int], ...] = ()
+    in_kept: tuple[tuple[str, int], ...] = ()
+    by_consent: int = 0
+    failed: bool = False
+
+    def __post_init__(self) -> None:
+        for pairs in (self.still_found, self.in_kept):
+            for kind, count in pairs:
+                Kind(kind)  # a kind, never anything read from a photo (ValueError otherwise)
+                if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+                    raise ValueError("a count of findings is a positive whole number")
+        if not isinstance(self.by_consent, int) or self.by_consent < 0:
+            raise ValueError("a count of findings is a whole number")
+        if not all(isinstance(e, str) for e in self.engines):
+            raise ValueError("engines are named by text")
+
+    @classmethod
+    def of(cls, verification: Verification, in_kept: Sequence[VerifyWarning] = ()) -> VerificationSummary:
+        """The summary of `verification`; `in_kept`: which of its expected findings lie in
+        regions kept as not PHI (see `seen_inside`); the other expected ones are by consent."""
+        return cls(
+            engines=tuple(verification.engines),
+            still_found=_kind_counts(verification.warnings),
+            in_kept=_kind_counts(in_kept),
+            by_consent=len(verification.expected) - len(in_kept),
+            failed=verification.error is not None,
+        )
+
+    @property
+    def clean(self) -> bool:
+        return not (self.still_found or self.in_kept or self.failed)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "engines": list(self.engines),
+            "still_found": dict(self.still_found),
+            "in_kept": dict(self.in_kept),
+            "by_consent": self.by_consent,
+            "failed": self.failed,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> VerificationSummary:
+        if not isinstance(data, dict):
+            raise ValueError("a verification entry is not an object")
+
+        def counts(key: str) -> tuple[tuple[str, int], ...]:
+            raw = data.get(key, {})
+            if not isinstance(raw, dict):
+                raise ValueError(f"{key} is not an object")
+            return tuple(sorted((str(k), v) for k, v in raw.items()))
+
+        engines = data.get("engines", [])
+        if not isinstance(engines, list):
+            raise ValueError("engines is not a list")
+        return cls(
+            engines=tuple(engines),
+            still_found=counts("still_found"),
+            in_kept=counts("in_kept"),
+            by_consent=data.get("by_consent", 0),
+            failed=bool(data.get("failed", False)),
+        )
 
 
 def _inside_kept(finding: Finding, kept: Sequence[Region]) -> bool:

@@ -22,6 +22,7 @@ from phiscrub.project import (
 )
 from phiscrub.project import Project as ReviewProject
 from phiscrub.redact import SOLID_COLOUR, Style, region_mask
+from phiscrub.verify import Verification, VerificationSummary, VerifyWarning
 
 
 def _photo(path: Path, colour=(200, 200, 200)) -> Path:
@@ -66,6 +67,38 @@ def test_review_state_round_trips_exactly_but_without_reason_text(tmp_path):
     assert [r.box for r in state.found] == [r.box for r in found]
     assert state.found[0].polygon == found[0].polygon
     assert (state.width, state.height) == (128, 96)
+
+
+def test_verification_of_the_last_export_is_kept_as_counts_by_kind_without_boxes(tmp_path):
+    photo = _photo(tmp_path / "ward" / "a.png")
+    warnings = tuple(VerifyWarning(k, Box(3, 4, 5, 6), "rapidocr", 0.8) for k in ("name", "name", "date"))
+    kept_face = VerifyWarning("face", Box(60, 60, 20, 20), "centerface", 0.9)
+    verification = Verification(("rapidocr",), warnings, expected=(kept_face, kept_face))
+    summary = VerificationSummary.of(verification, in_kept=(kept_face,))
+    assert summary.still_found == (("date", 1), ("name", 2)) and summary.in_kept == (("face", 1),)
+    assert summary.by_consent == 1 and not summary.clean
+    assert VerificationSummary(("rapidocr",)).clean
+    assert not VerificationSummary.of(Verification((), error="cannot re-read the export")).clean
+
+    project = ReviewProject(photo.parent.resolve())
+    project.put(project.state_for(photo, regions=_regions(), exported_to="/x/a.png", verification=summary))
+    where = save_project(project, project_path(photo.parent, tmp_path / "store"))
+    (entry,) = json.loads(where.read_text())["photos"]
+    assert entry["verification"] == {
+        "engines": ["rapidocr"],
+        "still_found": {"date": 1, "name": 2},
+        "in_kept": {"face": 1},
+        "by_consent": 1,
+        "failed": False,
+    }
+    assert load_project(where, photo.parent).get(photo).verification == summary
+
+    # Only kinds and counts are read back: anything else makes the entry damaged.
+    for bad in ({"still_found": {"John Smith": 1}}, {"still_found": {"name": "two"}}, {"in_kept": ["name"]}):
+        entry["verification"] = bad
+        where.write_text(json.dumps({"format": "phiscrub-project", "format_version": 1, "photos": [entry]}))
+        with pytest.raises(ProjectError, match="damaged"):
+            load_project(where, photo.parent)
 
 
 def test_project_lives_in_the_store_never_beside_the_photos(tmp_path):

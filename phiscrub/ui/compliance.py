@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from phiscrub.caption import CaptionCheck, check_caption
 from phiscrub.models import Kind
 from phiscrub.review import Consent, ConsentError, Decision, PhotoReview
-from phiscrub.verify import Verification, VerifyWarning, seen_inside
+from phiscrub.verify import Verification, VerificationSummary, VerifyWarning, seen_inside
 
 WARN_COLOUR = "#b00020"
 OK_COLOUR = "#1e6b33"
@@ -189,6 +189,11 @@ class ExportCheck:
     def warns(self) -> bool:
         return bool(self.still_found or self.in_kept or self.verification.error)
 
+    @property
+    def summary(self) -> VerificationSummary:
+        """What the review project keeps of this check (counts by kind)."""
+        return VerificationSummary.of(self.verification, self.in_kept)
+
     def lines(self) -> list[str]:
         v = self.verification
         engines = ", ".join(v.engines) or "face and code detectors only"
@@ -202,6 +207,33 @@ class ExportCheck:
             out.insert(0, f"Check before posting — verification ({engines}) still finds:")
         if self.by_consent:
             out.append(f"{self.by_consent} finding(s) in regions kept by consent (expected).")
+        return out
+
+
+@dataclass(frozen=True)
+class SavedCheck:
+    """The verification of a photo's last export as a review project kept it, shown
+    again in a later session: counts by kind (the boxes were not kept)."""
+
+    summary: VerificationSummary
+
+    @property
+    def warns(self) -> bool:
+        return not self.summary.clean
+
+    def lines(self) -> list[str]:
+        s = self.summary
+        engines = ", ".join(s.engines) or "face and code detectors only"
+        if s.failed:
+            return ["Not verified: the last export was not double-checked. Check it by eye before posting."]
+        out = [f"{Kind(kind).label}: {n}" for kind, n in s.still_found]
+        out += [f"{Kind(kind).label}: {n}, inside a region you kept visible" for kind, n in s.in_kept]
+        if not out:
+            out.append(f"Verification ({engines}): nothing found in the last export.")
+        else:
+            out.insert(0, f"Check before posting — verification ({engines}) still found in the last export:")
+        if s.by_consent:
+            out.append(f"{s.by_consent} finding(s) in regions kept by consent (expected).")
         return out
 
 

@@ -145,12 +145,15 @@ class PhotoDocument(QObject):
         width: int | None,
         height: int | None,
         exported_to: Path | None,
+        export_check: Any = None,
     ) -> None:
         """Review state saved by an earlier session: the saved review is the starting
-        point (the saved state is clean; undo starts here)."""
+        point (the saved state is clean; undo starts here). `export_check`: what
+        verifying the last export found (phiscrub.ui.compliance.SavedCheck)."""
         self.set_scan_result(found, width, height)
         self._review = review
         self.exported_to = exported_to
+        self.export_check = export_check if exported_to is not None else None
         self.regions_changed.emit()
         self.state_changed.emit()
 

@@ -1744,7 +1744,8 @@ class MainWindow(QMainWindow):
             doc.fail(state.error or "could not be scanned")
             return
         exported = Path(state.exported_to) if state.exported_to else None
-        doc.restore(state.found, state.review(), state.width, state.height, exported)
+        check = compliance.SavedCheck(state.verification) if state.verification is not None else None
+        doc.restore(state.found, state.review(), state.width, state.height, exported, check)
 
     def _record(self, doc: PhotoDocument) -> None:
         """Put the photo's review state into its project (saved shortly after)."""
@@ -1759,6 +1760,7 @@ class MainWindow(QMainWindow):
             height=doc.height or None,
             found=doc.found or (),
             exported_to=str(doc.exported_to) if doc.exported_to else None,
+            verification=doc.export_check.summary if doc.export_check is not None else None,
         )
         if state is not None and doc.state is State.READY:
             state = state.with_review(doc.review)

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from PIL import Image
+from PySide6.QtCore import Qt
 
 from phiscrub.ui.batch_view import BadgeRole
 from tests.ui.conftest import SCAN_TIMEOUT_MS
@@ -126,3 +127,46 @@ def test_single_photo_export_writes_its_audit_report_beside_the_copy(qtbot, make
     second = json.loads(reports[1][0].read_text())["images"][0]["verification"]
     assert [w["kind"] for w in second["warnings"]] == ["name", "name"]
     assert "check before posting" in reports[1][1].read_text()
+
+
+def test_what_verification_found_is_shown_again_after_reopening_the_folder(qtbot, make_window, tmp_path):
+    folder = tmp_path / "ward"
+    photos = make_photos(folder, 3)
+    verifier = FakeVerifier(warn={photos[1].stem: ("name", 2)})
+    window = make_window(scanner_override=FakeScanner(), verifier=verifier)
+    open_folder(qtbot, window, folder)
+    for doc in window.photo_model.docs[:2]:
+        doc.set_reviewed(True)
+    with qtbot.waitSignal(window.export_all_finished, timeout=30_000) as blocker:
+        window.export_all_button.click()
+    assert [name for name, _ in blocker.args[0].warned] == [photos[1].name]
+    window.summary_box.accept()
+    before = badges(window)
+    assert [before[p.name] for p in photos] == ["exported", "check export", "1 finding"]
+    window.close()
+
+    # The project file keeps kinds and counts, nothing read from the photos, no boxes.
+    (stored,) = (tmp_path / "config" / "projects").glob("*.json")
+    kept = {Path(p["name"]).name: p["verification"] for p in json.loads(stored.read_text())["photos"]}
+    assert kept[photos[0].name] == {
+        "engines": ["fake"], "still_found": {}, "in_kept": {}, "by_consent": 0, "failed": False
+    }
+    assert kept[photos[1].name]["still_found"] == {"name": 2}
+    assert kept[photos[2].name] is None  # never exported
+
+    # Reopened (verification off this time): the badges and the notes on the photos are back.
+    again = make_window(scanner_override=FakeScanner())
+    again.open_paths([folder])
+    assert not again.batch_running()
+    assert badges(again) == before
+    warned = again.docs[photos[1].resolve()]
+    again.show_photo(warned.path)
+    assert again.verify_label.isVisible()
+    shown = again.verify_label.text()
+    assert shown.startswith("\u26a0 Check before posting") and "last export" in shown and "Name: 2" in shown
+    tip = again.photo_model.index(again.photo_model.row_of(warned.path)).data(Qt.ItemDataRole.ToolTipRole)
+    assert "Name: 2" in tip
+    again.show_photo(photos[0].resolve())
+    assert again.verify_label.text() == "\u2713 Verification (fake): nothing found in the last export."
+    again.show_photo(photos[2].resolve())
+    assert not again.verify_label.isVisible()
