@@ -310,8 +310,10 @@ class MainWindow(QMainWindow):
         self.strip.setModel(self.photo_filter)
         self.strip.setItemDelegate(PhotoDelegate(self.strip))
         self.strip.setUniformItemSizes(True)
-        self.strip.setLayoutMode(QListView.LayoutMode.Batched)
-        self.strip.setBatchSize(100)
+        # One pass (cheap with uniform rows): in batches, every thumbnail and scan result
+        # re-laid the strip out batch by batch and threw its scroll position back to
+        # the first batch while a big folder was scanned.
+        self.strip.setLayoutMode(QListView.LayoutMode.SinglePass)
         self.strip.setToolTip("Photos opened in this window (Page Up / Page Down)")
         self.strip.selectionModel().currentChanged.connect(self._on_strip_current_changed)
         self.filter_box = QComboBox()
