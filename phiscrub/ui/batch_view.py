@@ -128,10 +128,11 @@ class ThumbnailSignals(QObject):
 
 class ThumbnailLoader:
     """Makes thumbnails one by one on a thread, in the order asked; `prioritise`
-    moves a photo to the front (e.g. the one the user scrolled to)."""
+    moves photos to the front (the ones in view in the strip, the one on screen)."""
 
-    def __init__(self, signals: ThumbnailSignals, make: Callable[[Path], np.ndarray] = make_thumbnail):
-        self._signals, self._make = signals, make
+    def __init__(self, signals: ThumbnailSignals, make: Callable[[Path], np.ndarray] | None = None):
+        self._signals = signals
+        self._make = make if make is not None else make_thumbnail
         self._queue: deque[Path] = deque()
         self._wake = threading.Condition()
         self._stop = False
@@ -142,6 +143,23 @@ class ThumbnailLoader:
         with self._wake:
             self._queue.extend(paths)
             self._wake.notify()
+
+    def prioritise(self, paths: Sequence[Path]) -> None:
+        """Make the thumbnails of `paths` next, in that order; the rest keep theirs.
+        Paths already made (or being made) are left alone."""
+        with self._wake:
+            if not self._queue:
+                return
+            waiting = set(self._queue)
+            first = [p for p in dict.fromkeys(paths) if p in waiting]
+            if not first or list(self._queue)[: len(first)] == first:
+                return
+            chosen = set(first)
+            self._queue = deque(first + [p for p in self._queue if p not in chosen])
+
+    def pending(self) -> int:
+        with self._wake:
+            return len(self._queue)
 
     def stop(self, timeout: float = 10.0) -> None:
         with self._wake:

@@ -28,7 +28,17 @@ from typing import Any
 
 import numpy as np
 import shiboken6
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    QSettings,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
@@ -316,6 +326,16 @@ class MainWindow(QMainWindow):
         self.strip.setLayoutMode(QListView.LayoutMode.SinglePass)
         self.strip.setToolTip("Photos opened in this window (Page Up / Page Down)")
         self.strip.selectionModel().currentChanged.connect(self._on_strip_current_changed)
+        # Thumbnails of the rows in view come first: after a scroll, a resize, a new
+        # filter or order, or more rows.
+        self._thumb_timer = QTimer(self)
+        self._thumb_timer.setSingleShot(True)
+        self._thumb_timer.setInterval(30)
+        self._thumb_timer.timeout.connect(self._prioritise_thumbnails)
+        self.strip.verticalScrollBar().valueChanged.connect(self._thumb_timer.start)
+        self.strip.verticalScrollBar().rangeChanged.connect(self._thumb_timer.start)
+        self.photo_filter.layoutChanged.connect(self._thumb_timer.start)
+        self.photo_filter.rowsInserted.connect(self._thumb_timer.start)
         self.filter_box = QComboBox()
         for mode, title in PhotoFilter.MODES.items():
             self.filter_box.addItem(title, mode)
@@ -815,6 +835,7 @@ class MainWindow(QMainWindow):
         self.file_list.setVisible(len(self.docs) > 1)
         self._update_queue_status()
         self.show_photo(first)
+        self._thumb_timer.start()
         self._enqueue([d for d in new_docs if d.state is State.QUEUED])
 
     def _row_of(self, path: Path) -> int | None:
@@ -838,6 +859,27 @@ class MainWindow(QMainWindow):
             Path(self.photo_filter.index(row, 0).data(Qt.ItemDataRole.UserRole))
             for row in range(self.photo_filter.rowCount())
         ]
+
+    def strip_rows_in_view(self) -> list[Path]:
+        """The photos whose rows are in view in the strip, top to bottom."""
+        view = self.strip
+        if not view.isVisible():
+            return []
+        area = view.viewport().rect()
+        top = view.indexAt(area.topLeft() + QPoint(1, 1))
+        if not top.isValid():
+            return []
+        bottom = view.indexAt(area.bottomLeft() + QPoint(1, -1))
+        last = bottom.row() if bottom.isValid() else self.photo_filter.rowCount() - 1
+        return [
+            Path(self.photo_filter.index(row, 0).data(Qt.ItemDataRole.UserRole))
+            for row in range(top.row(), last + 1)
+        ]
+
+    def _prioritise_thumbnails(self) -> None:
+        """The photo on screen, then the rows in view; the rest follow in folder order."""
+        first = [self.doc.path] if self.doc is not None else []
+        self._thumbnails.prioritise(first + self.strip_rows_in_view())
 
     def _select_in_strip(self, path: Path | None) -> None:
         self._syncing_strip = True
@@ -885,6 +927,7 @@ class MainWindow(QMainWindow):
         doc = self.docs[path]
         self.doc = doc
         self.undo_group.setActiveStack(doc.undo_stack)
+        self._prioritise_thumbnails()  # its own thumbnail first; the rows around it follow
         doc.regions_changed.connect(self._on_regions_changed)
         doc.state_changed.connect(self._on_state_changed)
         if doc.state is State.CANCELLED:

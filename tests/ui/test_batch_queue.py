@@ -215,3 +215,66 @@ def test_damaged_review_project_is_set_aside_and_the_folder_scanned_afresh(qtbot
     with qtbot.waitSignal(window.project_saved, timeout=5_000):
         window.save_projects() if window._dirty_projects else window.project_saved.emit(where)
     assert json.loads(where.read_text())["format"] == "phiscrub-project"
+
+
+def test_thumbnails_of_the_photo_on_screen_and_the_rows_in_view_come_first(
+    qtbot, make_window, tmp_path, monkeypatch
+):
+    from phiscrub.ui import batch_view
+
+    made = batch_view.make_thumbnail
+
+    def slow(path, *args):
+        time.sleep(0.02)  # about 4 s for the folder: the order shows
+        return made(path, *args)
+
+    monkeypatch.setattr(batch_view, "make_thumbnail", slow)
+    folder = tmp_path / "big"
+    photos = make_photos(folder, 200, size=(64, 48))
+    window = make_window(scanner_override=FakeScanner())
+    order: list[Path] = []
+    window.thumbnail_ready.connect(order.append)
+
+    window.open_paths([folder])
+    qtbot.waitUntil(lambda: window.strip.verticalScrollBar().maximum() > 150, timeout=5_000)
+    # The user scrolls far down the strip at once and clicks a photo there.
+    target = photos[170].resolve()
+    index = window.photo_filter.index(170, 0)
+    window.strip.scrollTo(index)
+    qtbot.waitUntil(lambda: target in window.strip_rows_in_view(), timeout=5_000)
+    qtbot.mouseClick(
+        window.strip.viewport(), Qt.MouseButton.LeftButton, pos=window.strip.visualRect(index).center()
+    )
+    assert window.doc.path == target
+    in_view = window.strip_rows_in_view()
+    assert 5 <= len(in_view) < 40 and photos[0].resolve() not in in_view
+    qtbot.waitUntil(lambda: all(window.photo_model.has_thumbnail(p) for p in in_view), timeout=10_000)
+    # Only the few begun in folder order before the strip was laid out came first.
+    assert order.index(target) < 10
+    assert max(order.index(p) for p in in_view) < len(in_view) + 10
+    assert window._thumbnails.pending() > 100  # the rest are still to come
+
+    # Scrolling back to the top: those rows come next, before the ones in between.
+    window.strip.scrollToTop()
+    qtbot.waitUntil(lambda: photos[0].resolve() in window.strip_rows_in_view(), timeout=5_000)
+    top = window.strip_rows_in_view()
+    done = len(order)
+    qtbot.waitUntil(lambda: all(window.photo_model.has_thumbnail(p) for p in top), timeout=10_000)
+    assert len(order) - done <= len(top) + 3
+
+
+def test_strip_keeps_its_scroll_position_while_the_folder_is_scanned(qtbot, make_window, tmp_path):
+    folder = tmp_path / "big"
+    make_photos(folder, 300, size=(64, 48))
+    window = make_window(scanner_override=FakeScanner(delay=0.005))
+    bar = window.strip.verticalScrollBar()
+    with qtbot.waitSignal(window.batch_finished, timeout=SCAN_TIMEOUT_MS):
+        window.open_paths([folder])
+        qtbot.waitUntil(lambda: bar.maximum() > 250, timeout=5_000)
+        window.strip.scrollToBottom()  # the user looks at the end of the list meanwhile
+        where = bar.value()
+        assert where > 250
+    qtbot.waitUntil(lambda: window._thumbnails.pending() == 0, timeout=10_000)
+    qtbot.wait(50)
+    assert bar.value() == where
+    assert window.photo_model.docs[-1].path in window.strip_rows_in_view()
