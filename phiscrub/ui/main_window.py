@@ -132,8 +132,9 @@ class ExportSummary:
             n = len(self.cancelled)
             lines.append(
                 f"You cancelled the export. {len(self.exported)} exported; the other {n} reviewed "
-                f"photo{'s were' if n != 1 else ' was'} not exported."
+                f"photo{'s were' if n != 1 else ' was'} not exported.",
             )
+            lines.append("")
         lines += [
             f"Exported: {len(self.exported)}",
             *([f"Not exported (cancelled): {len(self.cancelled)}"] if self.cancelled else []),
@@ -1614,13 +1615,16 @@ class MainWindow(QMainWindow):
         self._export_total = len(jobs)
         self._export_done = 0
         self._update_queue_status()
-        self.export_progress.setFormat("%v of %m exported" + (" and checked" if verifier else ""))
+        self.export_progress.setFormat("%v of %m exported")
         self.export_progress.setRange(0, len(jobs))
         self.export_progress.setValue(0)
         self.export_bar.show()
         self.export_cancel_button.setEnabled(True)
         self.act_cancel_export.setEnabled(True)
-        self.statusBar().showMessage(f"Exporting {sum(d.reviewed for d, _ in tags)} reviewed photos…")
+        self.statusBar().showMessage(
+            f"Exporting {sum(d.reviewed for d, _ in tags)} reviewed photos"
+            + (" and double-checking each copy…" if verifier else "…")
+        )
         self._run(
             (summary, tags, jobs),
             export_all,

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from phiscrub.ocr import ENGINE_NAMES
 from phiscrub.redact import Style
 from phiscrub.ui.preferences import DEFAULT_OUTPUT_SUBFOLDER, Preferences, PreferencesError
-from phiscrub.verify import VERIFY_ENGINES, available_engines
+from phiscrub.verify import FAST_ENGINES, VERIFY_ENGINES, available_engines
 
 STYLE_NAMES = {Style.SOLID: "Solid", Style.PIXELATE: "Pixelate", Style.BLUR: "Blur"}
 ENGINE_TITLES = {
@@ -66,7 +66,7 @@ class PreferencesDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.output_edit)
         row.addWidget(browse)
-        form.addRow("&Output folder:", row)
+        form.addRow(_label("&Output folder:", self.output_edit), row)
 
         self.suffix_edit = QLineEdit(prefs.name_suffix)
         self.suffix_edit.setPlaceholderText("e.g. -clean")
@@ -84,7 +84,7 @@ class PreferencesDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.project_edit)
         row.addWidget(browse_project)
-        form.addRow("&Review projects:", row)
+        form.addRow(_label("&Review projects:", self.project_edit), row)
 
         self.check_spin = QSpinBox()
         self.check_spin.setRange(0, 100)
@@ -102,7 +102,8 @@ class PreferencesDialog(QDialog):
         self.recheck_boxes: dict[str, QCheckBox] = {}
         installed = set(available_engines())
         row = QHBoxLayout()
-        for name in VERIFY_ENGINES:
+        # The quick ones first: the order they run in and are reported in.
+        for name in sorted(VERIFY_ENGINES, key=lambda n: (n not in FAST_ENGINES, VERIFY_ENGINES.index(n))):
             box = QCheckBox(RECHECK_TITLES.get(name, name))
             box.setChecked(name in prefs.verify_engines)
             box.setToolTip(
@@ -115,7 +116,7 @@ class PreferencesDialog(QDialog):
             self.recheck_boxes[name] = box
             row.addWidget(box)
         row.addStretch(1)
-        form.addRow("Double-chec&k exports with:", row)
+        form.addRow(_label("Double-chec&k exports with:", next(iter(self.recheck_boxes.values()))), row)
         note = QLabel("Faces and barcodes are always double-checked.")
         note.setStyleSheet("color: gray")
         form.addRow("", note)
@@ -166,3 +167,11 @@ class PreferencesDialog(QDialog):
             self.error_label.setText(str(exc))
             return
         super().accept()
+
+
+def _label(text: str, buddy: QWidget) -> QLabel:
+    """A form label whose Alt+letter goes to `buddy` (a row holding a layout has none,
+    and would show the "&")."""
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    return label
