@@ -10,6 +10,7 @@ from pathlib import Path
 from PIL import Image
 from PySide6.QtCore import Qt
 
+from phiscrub import manifest
 from phiscrub.ui.batch_view import BadgeRole
 from tests.ui.conftest import SCAN_TIMEOUT_MS
 from tests.ui.fakes import FakeScanner, FakeVerifier, make_photos
@@ -58,10 +59,13 @@ def test_export_all_cancel_stops_within_a_second_and_keeps_whole_files(qtbot, ma
     assert not window.export_bar.isVisible() and window.export_all_button.isEnabled()
     assert not window.act_cancel_export.isEnabled()
 
-    # On disk: exactly the exported copies (each a whole image) and the report; no temp files.
+    # On disk: exactly the exported copies (each a whole image), the report and the
+    # folder's export manifest; no temp files.
     out = folder / "redacted"
     on_disk = sorted(p.name for p in out.iterdir())
-    assert on_disk == sorted([p.name for p in photos[:n]] + [summary.report.name, summary.html.name])
+    assert on_disk == sorted(
+        [p.name for p in photos[:n]] + [summary.report.name, summary.html.name, manifest.NAME]
+    )
     for path in summary.exported:
         with Image.open(path) as im:
             im.load()  # raises on a truncated file
@@ -112,7 +116,7 @@ def test_single_photo_export_writes_its_audit_report_beside_the_copy(qtbot, make
     # One report per export, even two in the same second: the first is not overwritten.
     assert reports[0][0] != reports[1][0]
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [p.name for p in photos] + [str(p.name) for pair in reports for p in pair]
+        [p.name for p in photos] + [p.name for pair in reports for p in pair] + [manifest.NAME]
     )
     for (json_path, html_path), photo in zip(reports, photos, strict=True):
         report = json.loads(json_path.read_text())
