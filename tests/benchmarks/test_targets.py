@@ -31,7 +31,8 @@ def test_met_and_missed_figures_with_their_gaps():
     assert "| median s per 12 MP photo | speed12 | 1.00 | 1.50 | missed by 50% |" in table
     assert "| peak RSS (MB) | speed12 | 1536 | 1400 | met |" in table
     # Sets that did not run and figures a set has no value for are left out.
-    assert "ICDAR" not in table and "barcode" not in table
+    rows = "\n".join(line for line in table.splitlines() if line.startswith("| ") and "---" not in line)
+    assert "ICDAR" not in rows and "barcode" not in rows
 
 
 def test_no_table_without_the_sets():
