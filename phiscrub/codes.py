@@ -394,15 +394,21 @@ def _looks_like_bars(gray: np.ndarray, quad: np.ndarray, orientation, min_bars: 
     return coherence >= _MIN_REGION_COHERENCE and agreement >= _MIN_ROW_AGREEMENT and bars >= min_bars
 
 
-def _bar_evidence(gray: np.ndarray, quad: np.ndarray, orientation) -> tuple[float, float, int] | None:
-    """(coherence, agreement of the lines across the code, dark bars) under `quad`, or
-    None when it is too small or too flat to tell."""
-    theta, coherence = orientation
+def _code_frame(quad: np.ndarray, theta: float):
+    """Unit vectors along a code (across its bars, at angle `theta`) and across it,
+    the quad's centre, and its corners' coordinates along and across from there."""
     along = np.array([math.cos(theta), math.sin(theta)])
     across = np.array([-along[1], along[0]])
     centre = quad.mean(axis=0)
     rel = quad - centre
-    a, c = rel @ along, rel @ across
+    return along, across, centre, rel @ along, rel @ across
+
+
+def _bar_evidence(gray: np.ndarray, quad: np.ndarray, orientation) -> tuple[float, float, int] | None:
+    """(coherence, agreement of the lines across the code, dark bars) under `quad`, or
+    None when it is too small or too flat to tell."""
+    theta, coherence = orientation
+    along, across, centre, a, c = _code_frame(quad, theta)
     length, height = float(a.max() - a.min()), float(c.max() - c.min())
     if length < 16 or height < 4:
         return None
@@ -497,11 +503,7 @@ def _grow_across(gray: np.ndarray, quad: np.ndarray, theta: float) -> np.ndarray
     repeat the bar pattern (correlation >= 0.6 with the middle line), up to its own
     height again on each side. The locators can frame a blurred code as a band
     through its middle (seed 1: a code 82% covered, its bars' ends outside)."""
-    along = np.array([math.cos(theta), math.sin(theta)])
-    across = np.array([-along[1], along[0]])
-    centre = quad.mean(axis=0)
-    rel = quad - centre
-    a, c = rel @ along, rel @ across
+    along, across, centre, a, c = _code_frame(quad, theta)
     length, height = float(a.max() - a.min()), float(c.max() - c.min())
     if length < 16 or height < 4:
         return quad
