@@ -96,8 +96,13 @@ class CodeDetector:
         if self.locate_undecoded:
             located, doubtful = self._locate(work, gray, scale)
             for quad, theta in doubtful[:_MAX_STRAIGHTENED]:
-                if not any(_overlap(quad, c.quad) > 0.3 for c in codes if c.decoded):
-                    codes.extend(self._read_straightened(gray, quad, theta))
+                if any(_overlap(quad, c.quad) > 0.3 for c in codes if c.decoded):
+                    continue
+                code = self._read_straightened(gray, quad, theta)
+                if code is not None:
+                    # The candidate is kept as well: on a sheared code zxing's band,
+                    # even grown, covers only part of the bars (seed 0: 70%).
+                    codes += [code, _Code(quad, "", False, False, OPENCV)]
             for quad, theta in located:
                 if any(_overlap(quad, c.quad) > 0.3 for c in codes if c.decoded):
                     # Already read; its located outline still widens the region when merged.
@@ -167,25 +172,20 @@ class CodeDetector:
         located = [(q / scale, theta) for q, theta in zip(out, angles, strict=True)]
         return located, [(q, theta) for _c, q, theta in doubtful]
 
-    def _read_straightened(self, gray: np.ndarray, quad: np.ndarray, theta: float) -> list[_Code]:
+    def _read_straightened(self, gray: np.ndarray, quad: np.ndarray, theta: float) -> _Code | None:
         """zxing on a full-size crop around `quad` turned so its bars stand upright.
 
         zxing reads a linear code along pixel rows, so one slanted by more than its
         height allows is not read at all, and the bar test can fail on it too (a
         35-degree sharp Code128 on seed 0 counted 7 swings along the estimated
         angle). The bar angle `theta` from the gradients is only an estimate, so
-        the crop is also tried 15 degrees either way. Only a decoded code is kept."""
-        x, y, w, h = cv2.boundingRect(quad.astype(np.float32))
-        pad = max(w, h) // 4
-        x0, y0 = max(x - pad, 0), max(y - pad, 0)
-        x1, y1 = min(x + w + pad, gray.shape[1]), min(y + h + pad, gray.shape[0])
-        crop = gray[y0:y1, x0:x1]
+        the crop is also tried 15 degrees either way. Only a decoded code counts."""
+        crop, x0, y0 = _crop_around(gray, quad)
         if crop.size == 0 or max(crop.shape) > 1500:
-            return []
+            return None
         ch, cw = crop.shape
         for delta in (0.0, -15.0, 15.0):
-            angle = math.degrees(theta) + delta
-            turn = cv2.getRotationMatrix2D((cw / 2, ch / 2), angle, 1.0)
+            turn = cv2.getRotationMatrix2D((cw / 2, ch / 2), math.degrees(theta) + delta, 1.0)
             cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
             nw, nh = int(ch * sin + cw * cos) + 1, int(ch * cos + cw * sin) + 1
             turn[0, 2] += nw / 2 - cw / 2
@@ -196,32 +196,27 @@ class CodeDetector:
             back = cv2.invertAffineTransform(turn)
             for result in _read(upright):
                 code = self._from_zxing(result, 1.0)
+                upright_quad = code.quad
                 if code.format not in _MATRIX and code.format not in _STACKED:
-                    code = _Code(_grow_to_bars(upright, code.quad), code.format, True, True, ZXING)
-                pts = np.hstack([code.quad, np.ones((4, 1))]) @ back.T + [x0, y0]
-                code = _Code(pts, code.format, True, True, ZXING)
-                if _overlap(code.quad, quad) > 0.2:
-                    # The candidate is kept as well: on a sheared code zxing's band,
-                    # even grown, covers only part of the bars (seed 0: 70%).
-                    return [code, _Code(quad, "", False, False, OPENCV)]
-        return []
+                    upright_quad = _grow_to_bars(upright, upright_quad)
+                pts = np.hstack([upright_quad, np.ones((4, 1))]) @ back.T + [x0, y0]
+                if _overlap(pts, quad) > 0.2:
+                    return _Code(pts, code.format, True, True, ZXING)
+        return None
 
     def _refine(self, gray: np.ndarray, quad: np.ndarray, theta: float) -> list[_Code]:
         """Give zxing one more try on a full-size crop around a located code, as it is
         and then straightened (`theta`: the bar angle). The located region is kept too
         (merged later): zxing may frame only part of it."""
-        x, y, w, h = cv2.boundingRect(quad.astype(np.float32))
-        pad = max(w, h) // 4
-        x0, y0 = max(x - pad, 0), max(y - pad, 0)
-        x1, y1 = min(x + w + pad, gray.shape[1]), min(y + h + pad, gray.shape[0])
-        crop = gray[y0:y1, x0:x1]
+        crop, x0, y0 = _crop_around(gray, quad)
         located = _Code(_grow_across(gray, quad, theta), "", False, False, OPENCV)
         if crop.size and max(crop.shape) <= 3000:
             for result in _read(crop):
                 code = self._from_zxing(result, 1.0, (x0, y0))
                 if _overlap(code.quad, quad) > 0.2:
                     return [code, located]
-        return self._read_straightened(gray, quad, theta)[:1] + [located]
+        code = self._read_straightened(gray, quad, theta)
+        return [located] if code is None else [code, located]
 
     # -- geometry --------------------------------------------------------------
 
@@ -241,6 +236,16 @@ class CodeDetector:
             return _grow(code.quad, along, across, a, 0.1 * height + 2, below)
         # Not decoded: the digits may be on either side (the code may be upside down).
         return _grow(code.quad, along, across, a, below, below)
+
+
+def _crop_around(gray: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """The full-size pixels around `quad` with a quarter of its size as margin, and
+    the crop's top-left corner in the image."""
+    x, y, w, h = cv2.boundingRect(quad.astype(np.float32))
+    pad = max(w, h) // 4
+    x0, y0 = max(x - pad, 0), max(y - pad, 0)
+    x1, y1 = min(x + w + pad, gray.shape[1]), min(y + h + pad, gray.shape[0])
+    return gray[y0:y1, x0:x1], x0, y0
 
 
 def _resize(gray: np.ndarray, scale: float) -> np.ndarray:
