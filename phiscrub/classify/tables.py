@@ -234,14 +234,7 @@ def _row_frame(cells: Sequence[Line], frame):
     """`frame` turned to run through the centres of a header row's first and last
     cells when they are far enough apart to measure the angle better."""
     (ux, uy), (vx, vy), h = frame
-    centres = sorted(
-        (
-            sum(x for x, _ in c.polygon.points) / len(c.polygon.points),
-            sum(y for _, y in c.polygon.points) / len(c.polygon.points),
-        )
-        for c in cells
-    )
-    centres.sort(key=lambda p: p[0] * ux + p[1] * uy)
+    centres = sorted((c.polygon.center for c in cells), key=lambda p: p[0] * ux + p[1] * uy)
     (x0, y0), (x1, y1) = centres[0], centres[-1]
     dx, dy = x1 - x0, y1 - y0
     n = (dx * dx + dy * dy) ** 0.5
