@@ -160,7 +160,7 @@ def review_counts(review: PhotoReview) -> str:
     if counts[Decision.CONSENT]:
         text += f", {counts[Decision.CONSENT]} kept by consent"
     if counts[Decision.CHECK]:
-        text += f", {counts[Decision.CHECK]} \"check me\" left"
+        text += f', {counts[Decision.CHECK]} "check me" left'
     return text
 
 
@@ -196,18 +196,15 @@ class ExportCheck:
 
     def lines(self) -> list[str]:
         v = self.verification
-        engines = ", ".join(v.engines) or "face and code detectors only"
         if v.error:
             return [f"Not verified: {v.error}. Check the export by eye before posting."]
-        out = [w.describe() for w in self.still_found]
-        out += [f"{w.describe()}, inside a region you kept visible" for w in self.in_kept]
-        if not out:
-            out.append(f"Verification ({engines}): nothing found in the export.")
-        else:
-            out.insert(0, f"Check before posting — verification ({engines}) still finds:")
-        if self.by_consent:
-            out.append(f"{self.by_consent} finding(s) in regions kept by consent (expected).")
-        return out
+        return _check_lines(
+            v.engines,
+            [w.describe() for w in self.still_found],
+            [w.describe() for w in self.in_kept],
+            self.by_consent,
+            ("nothing found in the export", "still finds"),
+        )
 
 
 @dataclass(frozen=True)
@@ -223,18 +220,37 @@ class SavedCheck:
 
     def lines(self) -> list[str]:
         s = self.summary
-        engines = ", ".join(s.engines) or "face and code detectors only"
         if s.failed:
             return ["Not verified: the last export was not double-checked. Check it by eye before posting."]
-        out = [f"{Kind(kind).label}: {n}" for kind, n in s.still_found]
-        out += [f"{Kind(kind).label}: {n}, inside a region you kept visible" for kind, n in s.in_kept]
-        if not out:
-            out.append(f"Verification ({engines}): nothing found in the last export.")
-        else:
-            out.insert(0, f"Check before posting — verification ({engines}) still found in the last export:")
-        if s.by_consent:
-            out.append(f"{s.by_consent} finding(s) in regions kept by consent (expected).")
-        return out
+        return _check_lines(
+            s.engines,
+            [f"{Kind(kind).label}: {n}" for kind, n in s.still_found],
+            [f"{Kind(kind).label}: {n}" for kind, n in s.in_kept],
+            s.by_consent,
+            ("nothing found in the last export", "still found in the last export"),
+        )
+
+
+def _check_lines(
+    engines: tuple[str, ...] | list[str],
+    found: list[str],
+    kept: list[str],
+    by_consent: int,
+    wording: tuple[str, str],
+) -> list[str]:
+    """What a verification found, as lines for the review panel: `found` outside kept
+    regions, `kept` inside regions the user kept visible; `wording` is (nothing
+    found, still found) for a fresh check or one kept from an earlier session."""
+    names = ", ".join(engines) or "face and code detectors only"
+    clean, dirty = wording
+    out = found + [f"{line}, inside a region you kept visible" for line in kept]
+    if not out:
+        out.append(f"Verification ({names}): {clean}.")
+    else:
+        out.insert(0, f"Check before posting — verification ({names}) {dirty}:")
+    if by_consent:
+        out.append(f"{by_consent} finding(s) in regions kept by consent (expected).")
+    return out
 
 
 # ---------------------------------------------------------------------- caption check
