@@ -119,7 +119,7 @@ class RapidOcrEngine:
         threads: int | None = None,
     ) -> None:
         try:
-            import onnxruntime
+            import onnxruntime  # noqa: F401  (a clear error here when it is missing)
             from rapidocr_onnxruntime.ch_ppocr_det.utils import DBPostProcess
             from rapidocr_onnxruntime.ch_ppocr_rec.utils import CTCLabelDecode
         except ImportError as exc:  # pragma: no cover - a core dependency
@@ -138,9 +138,9 @@ class RapidOcrEngine:
         started = time.perf_counter()
         opts = session_options(threads)
         try:
-            self._det = _Session(onnxruntime, with_fused_hardswish(_model_path(_DET_MODEL)), opts)
-            self._cls = _Session(onnxruntime, _model_path(_CLS_MODEL), opts)
-            self._rec = _Session(onnxruntime, with_fused_hardswish(_model_path(_REC_MODEL)), opts)
+            self._det = _Session(with_fused_hardswish(_model_path(_DET_MODEL)), opts)
+            self._cls = _Session(_model_path(_CLS_MODEL), opts)
+            self._rec = _Session(with_fused_hardswish(_model_path(_REC_MODEL)), opts)
             charset = self._rec.session.get_modelmeta().custom_metadata_map["character"].splitlines()
         except Exception as exc:  # onnxruntime raises several types for a bad model file
             raise EngineUnavailable(
@@ -423,7 +423,7 @@ class RapidOcrEngine:
 class _Session:
     """One onnxruntime session with a single input and output."""
 
-    def __init__(self, onnxruntime, path: str | bytes, opts) -> None:
+    def __init__(self, path: str | bytes, opts) -> None:
         self.session = cpu_session(path, opts)
         self._input = self.session.get_inputs()[0].name
 
