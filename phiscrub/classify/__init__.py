@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from phiscrub.classify import address, dates, ids, names, tables, unknown
 from phiscrub.classify._spans import cover
 from phiscrub.classify._text import Hit, Text, WordRef, joined_text, line_text, value_line_after
-from phiscrub.classify.labels import ends_with_label
+from phiscrub.classify.labels import ends_with_label, is_label
 from phiscrub.models import Finding, Kind, Line, Polygon
 
 __all__ = ["classify", "all_text"]
@@ -40,11 +40,31 @@ _PRIORITY = {
 }
 
 
+def _label_only(line: Line) -> bool:
+    """A line that is a label and nothing more ("Patient:", "Room:", "Date of birth")."""
+    return (
+        0 < len(line.words) <= 3
+        and ends_with_label(line.text)
+        and not any(ch.isdigit() for ch in line.text)
+    )
+
+
+def _asks_for_value(line: Line) -> bool:
+    """A line whose value may be on another line: it ends in a colon ("Seen by Dr:"),
+    or it is only a label ("DOB", "Patient Name"). A heading that merely ends in a
+    label word ("Your Care Team") is not joined to whatever is written under it."""
+    text = line.text.rstrip()
+    if not line.words or not ends_with_label(text):
+        return False
+    return text.endswith(":") or is_label(text)
+
+
 def _texts(lines: Sequence[Line]) -> list[Text]:
     texts = [line_text(line, i) for i, line in enumerate(lines) if line.words]
+    labels = frozenset(i for i, line in enumerate(lines) if _label_only(line))
     for i, line in enumerate(lines):
-        if line.words and ends_with_label(line.text):
-            j = value_line_after(lines, i)
+        if _asks_for_value(line):
+            j = value_line_after(lines, i, labels)
             if j is not None:
                 texts.append(joined_text(lines, i, j))
     return texts

@@ -122,10 +122,13 @@ def _frame(polygon: Polygon) -> tuple[tuple[float, float], tuple[float, float], 
     return (ux, uy), (vx, vy), max(height, 1.0)
 
 
-def value_line_after(lines: Sequence[Line], i: int) -> int | None:
+def value_line_after(lines: Sequence[Line], i: int, labels: frozenset[int] = frozenset()) -> int | None:
     """The line that most plausibly continues line `i` (whose text ends with a label):
     right beside it on the same baseline, or just below it starting near its left
-    edge. Measured in line i's own frame, so rotated and upside-down text works."""
+    edge; never one of the `labels` (lines that are only a label: on a whiteboard's
+    column of "Patient:", "Room:", "Nurse:" the value sits beside each label, and
+    the label below is nearer). Measured in line i's own frame, so rotated and
+    upside-down text works."""
     src = lines[i]
     if not src.words:
         return None
@@ -136,7 +139,7 @@ def value_line_after(lines: Sequence[Line], i: int) -> int | None:
     u0, u1, vmid = min(u_src), max(u_src), sum(v_src) / len(v_src)
     best, best_cost = None, math.inf
     for j, other in enumerate(lines):
-        if j == i or not other.words:
+        if j == i or j in labels or not other.words:
             continue
         opts = other.polygon.points
         u_o = [x * ux + y * uy for x, y in opts]

@@ -39,6 +39,16 @@ _MONTH_YEAR = re.compile(rf"(?<![^\W\d_]){_MONTH}(?![a-z])[\s\-/.,']*(\d{{4}})(?
 # Only after a label: "3/14", "11/24", "03/62", "Mar 62".
 _PARTIAL = re.compile(r"(?<!\d)(\d{1,2})\s?[/\-.]\s?(\d{1,4})(?!\d)")
 _ANY_DIGITS = re.compile(r"[\dOoIl|/\-.]*\d[\dOoIl|/\-.]*")
+# After a label only: a day or month and a separator, then a part the OCR misread
+# ("DC 3/26" handwritten, read "DC3/L").
+_MISREAD_PARTIAL = re.compile(r"\d{1,2}\s?[/\-.]\s?\w{1,3}")
+_MONTH_ABBREVIATIONS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# A year, with a word of three letters before it that is one letter away from a
+# month ("20 JUN 1998" handwritten, read "ZU SUN 1998"), and an optional short
+# word before that (the day, read or misread).
+_MISREAD_MONTH_YEAR = re.compile(
+    r"(?:(?<!\S)\S{1,3}\s+)?(?<![^\W_])([A-Za-z0-9]{3})\.?[\s\-/.,']*((?:19|20)\d{2})(?!\d)"
+)
 
 
 def _valid_numeric(a: int, b: int) -> bool:
@@ -70,7 +80,18 @@ def _full_dates(text: Text) -> list[tuple[int, int, str]]:
                 found.append((m.start(), m.end(), "month name date pattern"))
     for m in _MONTH_YEAR.finditer(text.norm):
         found.append((m.start(), m.end(), "month name date pattern"))
+    for m in _MISREAD_MONTH_YEAR.finditer(text.norm):
+        if _near_month(m.group(1)):
+            found.append((m.start(), m.end(), "year after a misread month"))
     return found
+
+
+def _near_month(word: str) -> bool:
+    """A three-character word that is a month abbreviation but for one character."""
+    word = word.lower()
+    if sum(c.isalpha() for c in word) < 2:
+        return False
+    return any(sum(a != b for a, b in zip(word, month, strict=True)) <= 1 for month in _MONTH_ABBREVIATIONS)
 
 
 def _after_label(text: Text) -> list[tuple[int, int, str]]:
@@ -84,14 +105,15 @@ def _after_label(text: Text) -> list[tuple[int, int, str]]:
         k = text.word_index(pos) if pos < len(text.text) else len(text.words)
         if k < len(text.words) and text.starts[k] < pos:  # label glued to its value
             rest = text.norm[pos : text.ends[k]]
-            if _ANY_DIGITS.fullmatch(rest) or _PARTIAL.match(rest):
+            if _ANY_DIGITS.fullmatch(rest) or _PARTIAL.match(rest) or _MISREAD_PARTIAL.fullmatch(rest):
                 end = text.ends[k]
             k += 1
         taken = 0
         while k < len(text.words) and taken < 3:
             word = text.norm[text.starts[k] : text.ends[k]].strip(",;")
             month_word = taken == 0 and re.fullmatch(_MONTH, word, re.IGNORECASE)
-            if not (_ANY_DIGITS.fullmatch(word) or month_word):
+            misread = taken == 0 and _MISREAD_PARTIAL.fullmatch(word)
+            if not (_ANY_DIGITS.fullmatch(word) or month_word or misread):
                 break
             end = text.ends[k]
             taken += 1

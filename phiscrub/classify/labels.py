@@ -119,6 +119,7 @@ ALL_LABELS = _ALL_LABELS
 _ENDS_WITH_LABEL = re.compile(
     _NOT_LETTER_BEFORE + _alternation(_ALL_LABELS) + r"\s*[:#.\-=]*\s*$", re.IGNORECASE
 )
+_WHOLE_LABEL = re.compile(r"\W*" + _alternation(_ALL_LABELS) + r"\s*[:#.\-=]*\s*", re.IGNORECASE)
 _LABEL_WORDS = frozenset(w for p in _ALL_LABELS + HONORIFICS + CREDENTIALS for w in p.split())
 
 
@@ -126,6 +127,11 @@ def ends_with_label(text: str) -> bool:
     """True when a line ends in a label (or a colon), so its value may be on the next line."""
     text = text.rstrip()
     return text.endswith(":") or bool(_ENDS_WITH_LABEL.search(text))
+
+
+def is_label(text: str) -> bool:
+    """True when the whole text is one label ("DOB", "Patient Name:", "MRN #")."""
+    return bool(_WHOLE_LABEL.fullmatch(text.strip()))
 
 
 def is_label_word(word: str) -> bool:

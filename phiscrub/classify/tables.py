@@ -105,8 +105,8 @@ def column_values(lines: Sequence[Line]) -> dict[int, tuple[Kind, str]]:
         u0, _, v = _extent(lines[i], frame)
         below = []
         for j, other in enumerate(lines):
-            if j == i or not other.words or headers.get(j) is not None:
-                continue
+            if j == i or not other.words or headers.get(j) is not None or other.text.rstrip().endswith(":"):
+                continue  # a label ("Room:" under "Patient:" on a form) is nobody's value
             ou0, _, ov = _extent(other, frame)
             if ov - v > 0.5 * h and abs(ou0 - u0) < _COLUMN_SLACK * h:
                 below.append((ov, j))

@@ -41,6 +41,22 @@ def test_partial_date_next_to_a_date_label_is_found(covered, line):
     assert covered(line, kind=Kind.DATE) == line.split()
 
 
+@pytest.mark.parametrize("line", ["DC3/L", "DC 3/2G", "DOB 7/l"])
+def test_misread_partial_date_after_a_date_label_is_found(covered, line):
+    # handwritten "DC 3/26" read as "DC3/L": the label and a digit before a slash
+    assert covered(line, kind=Kind.DATE) == line.split()
+
+
+@pytest.mark.parametrize("line", ["ZU SUN 1998", "2O JUN 1998", "Mav 2001", "3 0CT 1962"])
+def test_year_after_a_misread_month_is_a_date(covered, line):
+    assert covered(line, kind=Kind.DATE) == line.split()
+
+
+@pytest.mark.parametrize("line", ["The 1998 Act", "Est. 1998", "Open 24/7"])
+def test_year_after_an_ordinary_word_is_not_a_date(covered, line):
+    assert covered(line, kind=Kind.DATE) == []
+
+
 def test_partial_date_without_label_is_left_alone(covered):
     assert covered("Open 24/7") == []
 

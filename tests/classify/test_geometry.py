@@ -42,6 +42,15 @@ def test_value_beside_its_label_in_a_separate_ocr_box_is_found():
     assert covered_words(findings, [label, value], Kind.DATE) == ["DOB", "3/14"]
 
 
+def test_value_beside_its_label_wins_over_the_label_below():
+    # A whiteboard's column of labels, each with its value written beside it: the
+    # label below is nearer than the value, but a bare label is nobody's value.
+    labels = make_lines("Patient:", "Room:")
+    value = make_line("Bond, Joan", x=100 + 12 * 20)
+    lines = [*labels, value]
+    assert covered_words(classify(lines), lines, Kind.NAME) == ["Patient:", "Bond,", "Joan"]
+
+
 def test_label_does_not_reach_a_line_far_away():
     label = make_line("DOB", y=100)
     far = make_line("3/14", y=100 + 10 * HEIGHT)
