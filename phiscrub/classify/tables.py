@@ -153,7 +153,9 @@ def table_areas(lines: Sequence[Line]) -> list[tuple[list[tuple[float, float]], 
     The column rule above covers the cells OCR read; on an EHR screen across the
     room it reads some cells of a row and not others (seed 1: 76 address cells
     never seen on three screens whose headers and names were read). The area runs
-    from the header row down to one row pitch past the last row read, and across
+    from _ABOVE_ROWS row pitches above the header row (unless its cells are a
+    form's labels, "DOB:") down to one row pitch past
+    the last row read, and across
     from the first header to the right end of the widest row, in the header's own
     frame, so a turned or slanted screen works."""
     headers = [(i, header_kind(line.text)) for i, line in enumerate(lines) if line.words]
@@ -190,13 +192,22 @@ def table_areas(lines: Sequence[Line]) -> list[tuple[list[tuple[float, float]], 
         if len(rows) < 2:
             continue  # a header row with nothing under it read: not enough to go on
         pitch = (rows[-1] - rows[0]) / (len(rows) - 1)
-        top, bottom = v - h, last + max(pitch, h) + 0.5 * h
+        # Cells ending in a colon are a form's labels (a whiteboard's "Patient:",
+        # "DOB:"), with nothing of a screen above them.
+        screen = not any(lines[j].text.rstrip().endswith(":") for j, _kind in row)
+        above = _ABOVE_ROWS * max(pitch, h) if screen else 0.0
+        top, bottom = v - h - above, last + max(pitch, h) + 0.5 * h
         left, right = u_min - 0.5 * h, right + 0.5 * h
         corners = [(left, top), (right, top), (right, bottom), (left, bottom)]
         quad = [(u * ux + w * vx, u * uy + w * vy) for u, w in corners]
         areas.append((quad, tuple(sorted({kind.value for _j, kind in row}))))
     return areas
 
+
+# An EHR screen shows the patient's banner and the chart's address bar (a URL
+# with the MRN or the name in it) just above its column headers, in print as
+# small as the rows': the area reaches this many row pitches above the header.
+_ABOVE_ROWS = 3.0
 
 # Header cells of one row: each within this many of its heights along the row of
 # another cell of it.
@@ -205,9 +216,9 @@ _HEADER_GAP = 40.0
 
 def _header_row(lines: Sequence[Line], headers: list[tuple[int, Kind]], start: int) -> list[tuple[int, Kind]]:
     """The header cells on the same row as `start`, chained cell to cell: of the same
-    size as a neighbour, level in its frame (allowing for the error of an angle
-    measured on one short word, about 3 degrees) and at most `_HEADER_GAP` of its
-    heights from it along the row."""
+    size and sort (label with a colon or bare header) as a neighbour, level in its
+    frame (allowing for the error of an angle measured on one short word, about 3
+    degrees) and at most `_HEADER_GAP` of its heights from it along the row."""
     kinds = dict(headers)
     row = [start]
     grew = True
@@ -223,7 +234,10 @@ def _header_row(lines: Sequence[Line], headers: list[tuple[int, Kind]], start: i
                 ju0, ju1, jv = _extent(lines[j], frame)
                 gap = max(ju0 - ku1, ku0 - ju1, 0.0)
                 same_size = 0.75 < _frame(lines[j].polygon)[2] / h < 1.33
-                if same_size and gap < _HEADER_GAP * h and abs(jv - kv) < 0.6 * h + 0.05 * gap:
+                # a form's labels ("Patient:") and a table's headers ("Name") are
+                # never one row: a whiteboard level with a screen across the room
+                same_sort = lines[j].text.rstrip().endswith(":") == lines[k].text.rstrip().endswith(":")
+                if same_size and same_sort and gap < _HEADER_GAP * h and abs(jv - kv) < 0.6 * h + 0.05 * gap:
                     row.append(j)
                     grew = True
                     break

@@ -78,3 +78,29 @@ def test_labels_of_another_size_at_the_same_level_do_not_join_the_row():
     assert len(areas) == 1
     quad, _kinds = areas[0]
     assert min(x for x, _ in quad) > -500
+
+
+def test_a_screens_address_bar_above_the_header_row_is_inside_its_area():
+    # The chart's address bar (a URL with the MRN in it) and the patient's banner
+    # sit a row or two above the column headers, in print too small to read.
+    quad, _kinds = table_areas(ehr_table())[0]
+    assert covered(quad, (300, 100 - 2 * LINE_GAP))
+    assert not covered(quad, (300, 100 - 5 * LINE_GAP))
+
+
+def test_a_form_s_labels_in_a_row_reach_nothing_above_them():
+    # A whiteboard turned on its side: its labels "Patient:", "DOB:" stand in a row,
+    # with their values under them; a sign above is not part of it.
+    labels = [make_line(t, x=x, y=100) for t, x in (("Patient:", 100), ("DOB:", 500), ("MRN:", 800))]
+    values = [make_line(t, x=x, y=100 + LINE_GAP) for t, x in (("Rose Hill", 100), ("3/14/62", 500))]
+    areas = table_areas(labels + values)
+    assert len(areas) == 1
+    assert not covered(areas[0][0], (300, 100 - 2 * LINE_GAP))
+
+
+def test_a_form_label_level_with_a_header_row_does_not_join_it():
+    # A whiteboard's "Patient:" level with a screen's header row across the room.
+    label = make_line("Patient:", x=2600, y=100)
+    areas = table_areas([label, *ehr_table()])
+    assert len(areas) == 1
+    assert max(x for x, _ in areas[0][0]) < 2500
