@@ -42,6 +42,9 @@ _ANY_DIGITS = re.compile(r"[\dOoIl|/\-.]*\d[\dOoIl|/\-.]*")
 # After a label only: a day or month and a separator, then a part the OCR misread
 # ("DC 3/26" handwritten, read "DC3/L").
 _MISREAD_PARTIAL = re.compile(r"\d{1,2}\s?[/\-.]\s?\w{1,3}")
+# A numeric date one of whose parts the OCR misread ("1/27/73" handwritten, read
+# "1/VT/73"): digits at both ends, the same separator twice.
+_MISREAD_NUMERIC = re.compile(r"(?<![\w/])(\d{1,2})([/.\-])(\w{1,2})\2((?:19|20)?\d{2})(?![\w/])")
 _MONTH_ABBREVIATIONS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # A year, with a word of three letters before it that is one letter away from a
 # month ("20 JUN 1998" handwritten, read "ZU SUN 1998"), and an optional short
@@ -80,6 +83,9 @@ def _full_dates(text: Text) -> list[tuple[int, int, str]]:
                 found.append((m.start(), m.end(), "month name date pattern"))
     for m in _MONTH_YEAR.finditer(text.norm):
         found.append((m.start(), m.end(), "month name date pattern"))
+    for m in _MISREAD_NUMERIC.finditer(text.norm):
+        if not m.group(3).isdigit() and 1 <= int(m.group(1)) <= 31:
+            found.append((m.start(), m.end(), "numeric date with a misread part"))
     for m in _MISREAD_MONTH_YEAR.finditer(text.norm):
         if _near_month(m.group(1)):
             found.append((m.start(), m.end(), "year after a misread month"))

@@ -52,7 +52,12 @@ def test_year_after_a_misread_month_is_a_date(covered, line):
     assert covered(line, kind=Kind.DATE) == line.split()
 
 
-@pytest.mark.parametrize("line", ["The 1998 Act", "Est. 1998", "Open 24/7"])
+@pytest.mark.parametrize("line", ["1/VT/73", "12-Ja-1962", "3.l4.62"])
+def test_numeric_date_with_a_misread_part_is_a_date(covered, line):
+    assert covered(line, kind=Kind.DATE) == line.split()
+
+
+@pytest.mark.parametrize("line", ["The 1998 Act", "Est. 1998", "Open 24/7", "1/VT/7", "10/AB/4", "99/VT/73"])
 def test_year_after_an_ordinary_word_is_not_a_date(covered, line):
     assert covered(line, kind=Kind.DATE) == []
 
