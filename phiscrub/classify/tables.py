@@ -9,6 +9,8 @@
 - An address continues on the line right under it ("Flat 0, Shaw Glens," /
   "South Tomas"): that line is covered as an address too, unless it starts
   with a label of its own.
+- A line of print among lines of the same size that are nearly all flagged is
+  part of the same record, however it was read (`surrounded`).
 
 Works on OCR lines only; returns which lines to cover and why, never text.
 """
@@ -259,3 +261,38 @@ def _row_frame(cells: Sequence[Line], frame):
     if nvx * vx + nvy * vy < 0:
         nvx, nvy = -nvx, -nvy
     return (ux, uy), (nvx, nvy), h
+
+
+# A line is surrounded when at least _MIN_NEIGHBOURS lines of about its height lie
+# within _NEAR of its heights around it and at least _FLAGGED_SHARE of them are flagged.
+_MIN_NEIGHBOURS = 3
+_NEAR = 1.5
+_FLAGGED_SHARE = 0.75
+
+
+def surrounded(lines: Sequence[Line], flagged: set[int]) -> dict[int, tuple[Kind, str]]:
+    """Lines not flagged that sit among flagged lines of the same print.
+
+    A blurred EHR screen read badly is flagged line by line as names, dates and
+    unknown words, except a few lines whose misreading looks harmless ("Lawrene
+    jenna" for LAWRENCE, Jemma; "Novemer 1#h1803"), and those were the misses (seed
+    3 photo 020); on another screen an address read as "9508.Gu Path Kiran
+    Sukeman Nagar" among flagged cells (seed 0 photo 034)."""
+    boxes = [line.polygon.box if line.words else None for line in lines]
+    heights = [_frame(line.polygon)[2] if line.words else 0.0 for line in lines]
+    out: dict[int, tuple[Kind, str]] = {}
+    for i, box in enumerate(boxes):
+        if box is None or i in flagged:
+            continue
+        h = heights[i]
+        near = []
+        for j, other in enumerate(boxes):
+            if j == i or other is None or not 0.7 < heights[j] / h < 1.4:
+                continue
+            dx = max(other.x - (box.x + box.w), box.x - (other.x + other.w), 0.0)
+            dy = max(other.y - (box.y + box.h), box.y - (other.y + other.h), 0.0)
+            if max(dx, dy) <= _NEAR * h:
+                near.append(j)
+        if len(near) >= _MIN_NEIGHBOURS and sum(j in flagged for j in near) >= _FLAGGED_SHARE * len(near):
+            out[i] = (Kind.TEXT, "among flagged lines of the same print")
+    return out

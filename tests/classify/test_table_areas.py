@@ -10,7 +10,7 @@ from phiscrub.classify import classify
 from phiscrub.classify.tables import table_areas
 from phiscrub.models import Kind
 
-from .conftest import HEIGHT, LINE_GAP, make_line
+from .conftest import HEIGHT, LINE_GAP, covers, make_line
 
 # Columns of an EHR list: x of each header; rows under Name, MRN and Phone were
 # read, the Address column was not (print too small or blurred on the photo).
@@ -104,3 +104,27 @@ def test_a_form_label_level_with_a_header_row_does_not_join_it():
     areas = table_areas([label, *ehr_table()])
     assert len(areas) == 1
     assert max(x for x, _ in areas[0][0]) < 2500
+
+
+def _screen_rows(middle: str):
+    # Two columns of a blurred screen, names and record numbers, one cell of the
+    # name column read as something else.
+    names = ["Lawrence, Jemma", "Hernandez, Veer", middle, "Moralen, Iordan"]
+    ids = ["MR0B5131", "MR7715871", "MR6609180", "MR1341179"]
+    lines = []
+    for i, (name, mrn) in enumerate(zip(names, ids, strict=True)):
+        lines += [make_line(name, x=100, y=100 + i * LINE_GAP), make_line(mrn, x=430, y=100 + i * LINE_GAP)]
+    return lines, lines[4]
+
+
+def test_a_misread_line_among_flagged_lines_of_the_same_print_is_covered():
+    lines, odd = _screen_rows("ie 043 ao 1o2 ab")
+    findings = classify(lines)
+    assert any("among flagged lines" in f.reason for f in findings)
+    assert all(any(covers(f, w) for f in findings) for w in odd.words)
+
+
+def test_a_heading_of_everyday_words_among_flagged_lines_is_left():
+    lines, odd = _screen_rows("Welcome back all")
+    findings = classify(lines)
+    assert not any(any(covers(f, w) for f in findings) for w in odd.words)
