@@ -62,7 +62,14 @@ from PySide6.QtWidgets import (
 
 from phiscrub import audit
 from phiscrub.batch import FileResult, InputFile, collect_inputs, default_workers
-from phiscrub.imageio import SUPPORTED_SUFFIXES, LoadedImage, format_for_suffix, output_format, sniff_format
+from phiscrub.imageio import (
+    SUPPORTED_SUFFIXES,
+    ExportError,
+    LoadedImage,
+    format_for_suffix,
+    output_format,
+    sniff_format,
+)
 from phiscrub.project import (
     ExportJob,
     ExportOutcome,
@@ -160,6 +167,22 @@ class ExportSummary:
         out += [f"not exported {name}: you cancelled the export" for name in self.cancelled]
         out += [f"skipped {name}: {why}" for name, why in self.skipped]
         return "\n".join(out)
+
+
+def _write_audit_files(
+    folder: Path, audit_report: dict[str, Any], *, report: Any = None
+) -> tuple[Path, Path]:
+    """Write `audit_report` in `folder` as JSON and HTML under a name no earlier report
+    has. `report` is a worker's progress callback, unused. A failure to write raises
+    ExportError with the reason in words (a worker passes it on as it is)."""
+    try:
+        stem = _report_stem(folder)
+        return (
+            write_report(folder / f"{stem}.json", audit_report),
+            audit.write_html(folder / f"{stem}.html", audit_report),
+        )
+    except OSError as exc:
+        raise ExportError(exc.strerror or type(exc).__name__) from exc
 
 
 def _report_stem(folder: Path) -> str:
@@ -1495,9 +1518,9 @@ class MainWindow(QMainWindow):
         # The audit report of this one photo, as Export All writes one for its photos.
         try:
             self.last_report = self.write_audit(dest.parent, [outcome])
-        except OSError as exc:
+        except ExportError as exc:
             self.last_report = None
-            why = exc.strerror or type(exc).__name__
+            why = str(exc)
             self.show_error(
                 "Report not written", f"The clean copy was written, but its audit report was not ({why})."
             )
@@ -1707,15 +1730,47 @@ class MainWindow(QMainWindow):
                     self.export_checked.emit(doc)
             else:
                 summary.failed.append((doc.path.name, result.error or "unknown error"))
-        if summary.exported:
-            extra = {"skipped": len(summary.skipped)}
-            if summary.cancelled:
-                extra["cancelled"] = len(summary.cancelled)
-            try:
-                summary.report, summary.html = self.write_audit(summary.exported[0].parent, outcomes, extra)
-            except OSError as exc:
-                summary.report_error = exc.strerror or type(exc).__name__
         self.save_projects()
+        self._update_queue_status()
+        if not summary.exported:
+            self._show_export_summary(summary)
+            return
+        extra = {"skipped": len(summary.skipped)}
+        if summary.cancelled:
+            extra["cancelled"] = len(summary.cancelled)
+        # The report is built here (it reads the sign-off and the settings) and written
+        # on a worker: its HTML page reads every clean copy back for a thumbnail, which
+        # took seconds at the end of a large export when it ran on the GUI thread.
+        report = self.audit_report(outcomes, extra)
+        self._exporting = True  # no second export until the report is on disk
+        self._update_queue_status()
+        self.export_progress.setRange(0, 0)
+        self.export_progress.setFormat("Writing the audit report…")
+        self.export_cancel_button.setEnabled(False)
+        self.export_bar.show()
+        self.statusBar().showMessage("Writing the audit report…")
+        self._run(
+            summary,
+            _write_audit_files,
+            summary.exported[0].parent,
+            report,
+            ok=self._on_audit_written,
+            failed=self._on_audit_failed,
+        )
+
+    @Slot(object, object)
+    def _on_audit_written(self, summary: ExportSummary, paths: tuple[Path, Path]) -> None:
+        summary.report, summary.html = paths
+        self._show_export_summary(summary)
+
+    @Slot(object, str)
+    def _on_audit_failed(self, summary: ExportSummary, message: str) -> None:
+        summary.report_error = message
+        self._show_export_summary(summary)
+
+    def _show_export_summary(self, summary: ExportSummary) -> None:
+        self._exporting = False
+        self.export_bar.hide()
         self._update_queue_status()
         self.statusBar().showMessage(
             ("Export cancelled: " if summary.cancelled else "")
@@ -1741,13 +1796,11 @@ class MainWindow(QMainWindow):
         self.summary_box = box
         self.export_all_finished.emit(summary)
 
-    def write_audit(
-        self, folder: Path, outcomes: list[ExportOutcome], extra: dict[str, int] | None = None
-    ) -> tuple[Path, Path]:
-        """The audit report of `outcomes` in `folder` (beside the clean copies): JSON, and
-        an HTML page with thumbnails of the clean exports only. `extra` counts (photos
-        skipped, or not exported because the user cancelled) go into the report and its
-        totals. Never over an earlier report. Raises OSError."""
+    def audit_report(
+        self, outcomes: list[ExportOutcome], extra: dict[str, int] | None = None
+    ) -> dict[str, Any]:
+        """The audit report of `outcomes`. `extra` counts (photos skipped, or not
+        exported because the user cancelled) go into the report and its totals."""
         report = audit.build_audit(
             audit.photo_entries(outcomes), signoff=self.signoff, settings=self.audit_settings()
         )
@@ -1755,11 +1808,15 @@ class MainWindow(QMainWindow):
             report[key] = count
             if key != "skipped":  # "refused" in the totals already counts those
                 report["totals"][key] = count
-        stem = _report_stem(folder)
-        return (
-            write_report(folder / f"{stem}.json", report),
-            audit.write_html(folder / f"{stem}.html", report),
-        )
+        return report
+
+    def write_audit(
+        self, folder: Path, outcomes: list[ExportOutcome], extra: dict[str, int] | None = None
+    ) -> tuple[Path, Path]:
+        """The audit report of `outcomes` written in `folder` (beside the clean copies):
+        JSON, and an HTML page with thumbnails of the clean exports only. Never over an
+        earlier report. Raises ExportError."""
+        return _write_audit_files(folder, self.audit_report(outcomes, extra))
 
     # ------------------------------------------------------------------ review projects
 

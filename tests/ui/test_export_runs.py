@@ -174,3 +174,55 @@ def test_what_verification_found_is_shown_again_after_reopening_the_folder(qtbot
     assert again.verify_label.text() == "\u2713 Verification (fake): nothing found in the last export."
     again.show_photo(photos[2].resolve())
     assert not again.verify_label.isVisible()
+
+
+def test_the_audit_report_is_written_off_the_gui_thread(qtbot, make_window, tmp_path, monkeypatch):
+    # The HTML page reads every clean copy back for a thumbnail: seconds for a large
+    # export, during which the window must keep answering.
+    import phiscrub.audit as audit_module
+
+    real = audit_module.write_html
+
+    def slow_write_html(path, report, **kw):
+        time.sleep(1.0)
+        return real(path, report, **kw)
+
+    monkeypatch.setattr(audit_module, "write_html", slow_write_html)
+    folder = tmp_path / "ward"
+    make_photos(folder, 2, size=(320, 240))
+    window = make_window(scanner_override=FakeScanner())
+    open_folder(qtbot, window, folder)
+    for doc in window.photo_model.docs:
+        doc.set_reviewed(True)
+    ticks = []
+    timer = window.startTimer(50)
+    window.timerEvent = lambda _event: ticks.append(time.perf_counter())
+    with qtbot.waitSignal(window.export_all_finished, timeout=20_000) as blocker:
+        window.export_all_button.click()
+    window.killTimer(timer)
+    summary = blocker.args[0]
+    assert summary.report.is_file() and summary.html.is_file() and summary.report_error is None
+    # the event loop ran all through the second the report took
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    assert len(ticks) >= 10 and max(gaps) < 0.5
+    assert not window.export_bar.isVisible() and window.export_all_button.isEnabled()
+
+
+def test_a_report_that_cannot_be_written_is_said_in_the_summary(qtbot, make_window, tmp_path, monkeypatch):
+    import phiscrub.audit as audit_module
+
+    def failing_write_html(path, report, **kw):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(audit_module, "write_html", failing_write_html)
+    folder = tmp_path / "ward"
+    make_photos(folder, 1, size=(320, 240))
+    window = make_window(scanner_override=FakeScanner())
+    open_folder(qtbot, window, folder)
+    window.photo_model.docs[0].set_reviewed(True)
+    with qtbot.waitSignal(window.export_all_finished, timeout=20_000) as blocker:
+        window.export_all_button.click()
+    assert blocker.args[0].report_error == "Permission denied"
+    shown = window.summary_box.text() + window.summary_box.detailedText()
+    assert "The report was not written: Permission denied" in shown
+    assert window.export_all_button.isEnabled()
