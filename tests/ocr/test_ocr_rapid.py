@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
+import cv2
 import numpy as np
 import pytest
 from ocr_synth import NAME_CARD, missed, name_card_image, table_photo
 
 from phiscrub.models import Line
 from phiscrub.ocr import OcrEngine
-from phiscrub.ocr.rapid import _busy_areas, _merge_turned, _sideways_share, _word_spans
+from phiscrub.ocr.rapid import _add_uncovered, _busy_areas, _merge_turned, _sideways_share, _word_spans
 
 KEY_TOKENS = {"SMITH,", "JOHN", "DOB:", "03/14/1962", "MRN:", "00482913"}
 
@@ -166,3 +167,40 @@ def test_small_print_areas_surround_clusters_of_small_boxes_and_merge():
         [(0, 0, 100, 100), (50, 50, 100, 100), (500, 500, 10, 10), (-5, -5, 10, 10)], (300, 300)
     )
     assert merged == [(0, 0, 150, 150)]  # the far one is outside the image, the rest join and clip
+
+
+def test_only_photos_detected_at_full_size_get_an_enlarged_detector_copy(rapid):
+    # ICDAR 2015's 1280x720: twice the size (3.7 MP). A 12 MP photo is shrunk
+    # for the detector and never enlarged; a photo too close to the pixel
+    # budget is not worth a second pass.
+    assert rapid._enlargement((720, 1280), 1.0) == 2.0
+    assert rapid._enlargement((1200, 1600), 1.0) == pytest.approx(1.39, abs=0.01)
+    assert rapid._enlargement((1600, 1600), 1.0) == 0.0
+    assert rapid._enlargement((3024, 4032), 1600 / 4032) == 0.0
+
+
+def test_a_12mp_photo_is_not_detected_on_a_larger_copy_but_a_small_photo_is(rapid, photo_12mp, monkeypatch):
+    sizes = []
+    det = rapid._det
+
+    def recording(blob):
+        sizes.append(blob.shape[2] * blob.shape[3])
+        return det(blob)
+
+    monkeypatch.setattr(rapid, "_det", recording)
+    rapid.read(photo_12mp[0])
+    assert max(sizes) <= 1600 * 1216  # the 1600-px copy (padded) is the largest input
+    sizes.clear()
+    rapid.read(cv2.resize(photo_12mp[0], (1280, 720), interpolation=cv2.INTER_AREA))
+    assert max(sizes) == 2560 * 1440
+
+
+def test_add_uncovered_keeps_boxes_mostly_outside_those_kept():
+    def box(x, y, w, h):
+        return np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float64)
+
+    kept = [box(0, 0, 100, 20)]
+    inside, half_out, apart = box(10, 2, 50, 16), box(60, 0, 100, 20), box(0, 100, 50, 20)
+    merged = _add_uncovered(kept, [inside, half_out, apart])
+    assert [tuple(q.ravel()) for q in merged] == [tuple(q.ravel()) for q in (kept[0], half_out, apart)]
+    assert len(kept) == 1  # the caller's list is not changed
