@@ -180,19 +180,22 @@ def test_only_photos_detected_at_full_size_get_an_enlarged_detector_copy(rapid):
 
 
 def test_a_12mp_photo_is_not_detected_on_a_larger_copy_but_a_small_photo_is(rapid, photo_12mp, monkeypatch):
-    sizes = []
+    inputs = []  # (pixels, lowest value) of each detector input
     det = rapid._det
 
     def recording(blob):
-        sizes.append(blob.shape[2] * blob.shape[3])
+        inputs.append((blob.shape[2] * blob.shape[3], float(blob.min())))
         return det(blob)
 
     monkeypatch.setattr(rapid, "_det", recording)
     rapid.read(photo_12mp[0])
-    assert max(sizes) <= 1600 * 1216  # the 1600-px copy (padded) is the largest input
-    sizes.clear()
+    assert max(n for n, _ in inputs) <= 1600 * 1216  # the 1600-px copy (padded) is the largest input
+    inputs.clear()
     rapid.read(cv2.resize(photo_12mp[0], (1280, 720), interpolation=cv2.INTER_AREA))
-    assert max(sizes) == 2560 * 1440
+    assert max(n for n, _ in inputs) == 2560 * 1440
+    # Only the enlarged copy is normalised as PaddleOCR does (black below -2;
+    # RapidOCR's normalisation stops at -1).
+    assert [n for n, low in inputs if low < -1.5] == [2560 * 1440]
 
 
 def test_add_uncovered_keeps_boxes_mostly_outside_those_kept():
