@@ -82,14 +82,15 @@ def _region_cells(height: int, width: int, regions: Iterable[Region], block: int
     for region in regions:
         if not region.redacted:
             continue
-        span = _touched_span(region, height, width)
+        hull = _hull(region)
+        span = _touched_span(hull, height, width)
         if span is None:
             continue
         row0, row1, col0, col1 = span
         r0, c0 = row0 // block, col0 // block
         r1, c1 = row1 // block + 1, col1 // block + 1
         local = np.zeros(((r1 - r0) * block, (c1 - c0) * block), dtype=bool)
-        _fill_touched_pixels(local, region, origin=(r0 * block, c0 * block), limit=(height, width))
+        _fill_hull(local, hull, origin=(r0 * block, c0 * block), limit=(height, width))
         cells[r0:r1, c0:c1] |= local.reshape(r1 - r0, block, c1 - c0, block).any(axis=(1, 3))
     return cells
 
@@ -108,9 +109,8 @@ def _hull(region: Region) -> np.ndarray:
     return cv2.convexHull(grown.astype(np.float32)).reshape(-1, 2).astype(np.float64)
 
 
-def _touched_span(region: Region, height: int, width: int) -> tuple[int, int, int, int] | None:
-    """Rows and columns (first, last, inclusive) that may hold touched pixels."""
-    hull = _hull(region)
+def _touched_span(hull: np.ndarray, height: int, width: int) -> tuple[int, int, int, int] | None:
+    """Rows and columns (first, last, inclusive) that may hold pixels inside `hull`."""
     row0 = max(math.ceil(hull[:, 1].min()), 0)
     row1 = min(math.floor(hull[:, 1].max()), height - 1)
     col0 = max(math.ceil(hull[:, 0].min()), 0)
@@ -120,13 +120,18 @@ def _touched_span(region: Region, height: int, width: int) -> tuple[int, int, in
     return row0, row1, col0, col1
 
 
-def _fill_touched_pixels(
+def _fill_touched_pixels(mask: np.ndarray, region: Region) -> None:
+    """Set every pixel of `mask` (the whole image) the region's shape overlaps."""
+    _fill_hull(mask, _hull(region))
+
+
+def _fill_hull(
     mask: np.ndarray,
-    region: Region,
+    hull: np.ndarray,
     origin: tuple[int, int] = (0, 0),
     limit: tuple[int, int] | None = None,
 ) -> None:
-    """Set every pixel the region's shape overlaps.
+    """Set every pixel a region's shape overlaps, given its grown hull (_hull).
 
     Pixel (i, j) overlaps a convex shape P iff its corner (j, i) lies in P ⊕ [-1, 0]²,
     the convex hull of P's vertices shifted by the four corners of that square. That
@@ -136,7 +141,6 @@ def _fill_touched_pixels(
     `mask` covers image rows and columns from `origin` (row, column) on; pixels
     beyond `limit` (the image's height and width, default: the mask's) are never set.
     """
-    hull = _hull(region)
     oy, ox = origin
     height, width = limit if limit is not None else (oy + mask.shape[0], ox + mask.shape[1])
     height, width = min(height, oy + mask.shape[0]), min(width, ox + mask.shape[1])
