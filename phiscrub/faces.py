@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,51 +143,92 @@ class FaceDetector:
 
     # -- public -------------------------------------------------------------
 
-    def detect(self, image: np.ndarray) -> list[Finding]:
-        """Faces in `image` (H x W x 3 RGB uint8; grey or RGBA accepted) as head-sized boxes."""
+    def detect(self, image: np.ndarray, *, turns: Iterable[int] = ()) -> list[Finding]:
+        """Faces in `image` (H x W x 3 RGB uint8; grey or RGBA accepted) as head-sized boxes.
+
+        `turns` are orientations (quarter turns clockwise) to search at full size
+        whatever the probes say, e.g. the way the photo's text says it is turned."""
+        return list(self.search(image, turns=turns).findings)
+
+    def search(
+        self, image: np.ndarray, *, turns: Iterable[int] = (), after: FaceSearch | None = None
+    ) -> FaceSearch:
+        """`detect`, keeping what was searched so that a later call can add to it.
+
+        With `after` (an earlier search of the same image), only the `turns` it did
+        not search at full size are searched, and the faces found are merged with
+        its faces: a caller that learns late that the photo is turned (from its
+        text) pays for that one pass, not for the whole search again."""
         image = _as_rgb(image)
         height, width = image.shape[:2]
         if height < 8 or width < 8:
-            return []
-
+            return FaceSearch((), frozenset(range(4)), ())
         base, base_scale = _resize_long_side(image, _clamp(max(height, width), self.min_side, self.max_side))
-        candidates: list[_Hit] = []
-        found = self._pass(base, 0, base_scale, self.threshold, candidates)
-        # Faces the upright pass found lying down hint that the photo is turned.
-        refine = {h.upright_turns for h in found if h.upright_turns and h.score >= self.refine_threshold}
+        probe, probe_scale = _resize_long_side(base, min(self.probe_side, max(base.shape[:2])))
+        probe_scale *= base_scale
+        # Turned full-size passes only pay when the probes were smaller than them;
+        # otherwise each probe was a full-size pass already.
+        can_refine = bool(self.probe_rotations) and probe_scale < base_scale * 0.9
+        turnable = set(self.probe_rotations) if can_refine else set()
 
-        if self.probe_rotations:
-            probe, probe_scale = _resize_long_side(base, min(self.probe_side, max(base.shape[:2])))
-            probe_scale *= base_scale
-            can_refine = probe_scale < base_scale * 0.9
-            for turns in self.probe_rotations:
-                hits = self._pass(probe, turns, probe_scale, self.turned_threshold)
+        if after is not None:
+            found, searched, candidates = list(after.hits), set(after.searched), []
+            refine: set[int] = set()
+        else:
+            candidates = []
+            found = self._pass(base, 0, base_scale, self.threshold, candidates)
+            searched = {0}
+            # Faces the upright pass found lying down hint that the photo is turned.
+            refine = self._lying(found)
+            for t in self.probe_rotations:
+                hits = self._pass(probe, t, probe_scale, self.turned_threshold)
                 if can_refine and self._finds_new_face(hits, found):
-                    refine.add(turns)
+                    refine.add(t)
                 found.extend(hits)
+            if not can_refine:
+                searched |= set(self.probe_rotations)
             if self.full_turned_passes:
-                refine = set(self.probe_rotations)
-            refine &= set(self.probe_rotations) if can_refine else set()
-            for turns in sorted(refine):
-                # The photo (or part of it) looks turned: search that way at full size.
-                log.debug("searching the image turned %d° at full size", 90 * turns)
-                found.extend(self._pass(base, turns, base_scale, self.threshold, candidates))
+                refine |= turnable
+            # The closer look at what the upright pass and the probes were unsure of.
+            zoomed = self._zoom(image, self._targets(found, candidates), found)
+            found.extend(zoomed)
+            # A face the closer look found lying down is a hint too (a small face
+            # in a sideways photo holding no larger one).
+            refine |= self._lying(zoomed)
 
-        found.extend(self._zoom(image, candidates, found))
+        pending = ((refine | set(turns)) & turnable) - searched
+        while pending:
+            new: list[_Hit] = []
+            candidates = []
+            for t in sorted(pending):
+                # The photo (or part of it) looks turned: search that way at full size.
+                log.debug("searching the image turned %d° at full size", 90 * t)
+                new.extend(self._pass(base, t, base_scale, self.threshold, candidates))
+            searched |= pending
+            found.extend(new)
+            zoomed = self._zoom(image, self._targets(new, candidates), found)
+            found.extend(zoomed)
+            pending = (self._lying(zoomed) & turnable) - searched
+
         merged = _merge(found, self.nms_iou)
-        return [
+        findings = tuple(
             Finding(
                 kind=Kind.FACE,
                 polygon=box.clip(width, height).to_polygon(),
                 score=round(score, 4),
                 detector=DETECTOR_NAME,
-                reason=f"face detector {score:.2f}" + (f", image turned {90 * turns}°" if turns else ""),
+                reason=f"face detector {score:.2f}" + (f", image turned {90 * t}°" if t else ""),
             )
-            for box, score, turns in merged
+            for box, score, t in merged
             if box.clip(width, height).area > 0
-        ]
+        )
+        return FaceSearch(findings, frozenset(searched), tuple(found))
 
     # -- passes ---------------------------------------------------------------
+
+    def _lying(self, hits: list[_Hit]) -> set[int]:
+        """The turns of the image that would stand the confident faces among `hits` upright."""
+        return {(h.turns + h.upright_turns) % 4 for h in hits if h.score >= self.refine_threshold}
 
     def _finds_new_face(self, hits: list[_Hit], others: list[_Hit]) -> bool:
         """True when a confident hit of a probe overlaps nothing found by earlier passes."""
@@ -225,15 +267,19 @@ class FaceDetector:
             (hits if score >= threshold else candidates).append(hit)
         return hits
 
-    def _zoom(self, image: np.ndarray, candidates: list[_Hit], found: list[_Hit]) -> list[_Hit]:
-        """A closer look, on the full-resolution image, at what the passes were unsure of:
-        weak hits (below `sure_score`: perhaps a face the net saw lying sideways, framed
-        wrongly) and small weak peaks (`candidates`: perhaps a face too small for the
-        pass). Each is cropped square, scaled so its face is `zoom_face` pixels, and
-        searched in all four orientations, strongest first, up to `max_looks` crops.
-        The crops are all `zoom_side` pixels square, so they run in one batch."""
-        weak = [h for h in found if h.score < self.sure_score and h.face is not None]
-        targets = sorted(weak, key=lambda h: -h.score) + sorted(candidates, key=lambda h: -h.score)
+    def _targets(self, hits: list[_Hit], candidates: list[_Hit]) -> list[_Hit]:
+        """What deserves a closer look, most promising first: weak hits (below
+        `sure_score`: perhaps a face the net saw lying sideways, framed wrongly),
+        then small weak peaks (`candidates`: perhaps a face too small for the pass)."""
+        weak = [h for h in hits if h.score < self.sure_score and h.face is not None]
+        return sorted(weak, key=lambda h: -h.score) + sorted(candidates, key=lambda h: -h.score)
+
+    def _zoom(self, image: np.ndarray, targets: list[_Hit], found: list[_Hit]) -> list[_Hit]:
+        """A closer look, on the full-resolution image, at `targets` (see `_targets`)
+        that no sure face in `found` covers. Each is cropped square, scaled so its
+        face is `zoom_face` pixels, and searched in all four orientations, in order,
+        up to `max_looks` crops. The crops are all `zoom_side` pixels square, so
+        they run in one batch."""
         seen: list[Box] = [h.head for h in found if h.score >= self.sure_score]
         looks: list[tuple[np.ndarray, int, int, int, float]] = []  # crop, turns, x0, y0, zoom
         for target in targets:
@@ -304,6 +350,15 @@ def _free_dims_model(path: Path) -> bytes:
             dims[i].ClearField("dim_value")
             dims[i].dim_param = name
     return model.SerializeToString()
+
+
+@dataclass(frozen=True)
+class FaceSearch:
+    """What `FaceDetector.search` found, and how far it looked."""
+
+    findings: tuple[Finding, ...]
+    searched: frozenset[int]  # orientations (quarter turns clockwise) searched at full size
+    hits: tuple[_Hit, ...]  # before merging, for a later search to add to
 
 
 @dataclass(frozen=True)
