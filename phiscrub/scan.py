@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from phiscrub.models import Finding, ScanResult
+from phiscrub.models import Finding, Kind, ScanResult
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,10 @@ class Scanner:
     `engine` is an OCR engine name (see `phiscrub.ocr.ENGINE_NAMES`) or an object
     with `.name` and `.read(image) -> list[Line]`; None disables OCR. `faces` and
     `codes` are detectors with `.detect(image) -> list[Finding]`, True for the
-    default one, or False/None to skip. With `all_text`, every piece of text is
-    flagged, not only classified PHI.
+    default one, or False/None to skip. A face detector that also has `.search`
+    (see `phiscrub.faces.FaceDetector`) is told when the photo's text stands
+    sideways or upside down, and searches that way too. With `all_text`, every
+    piece of text is flagged, not only classified PHI.
     """
 
     def __init__(
@@ -129,6 +131,7 @@ class Scanner:
     def scan(self, pixels: np.ndarray) -> ScanResult:
         """Scan an upright RGB uint8 array (H, W, 3)."""
         from phiscrub.classify import all_text, classify
+        from phiscrub.ocr.base import text_turns
 
         if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
             raise ValueError("scan() takes an RGB uint8 array of shape (H, W, 3)")
@@ -137,26 +140,31 @@ class Scanner:
         timings: dict[str, float] = {}
 
         ocr = self._ocr()
-        detectors = [
-            (key, detector)
-            for key, detector in (("faces", self._face_detector()), ("codes", self._code_detector()))
-            if detector is not None
-        ]
+        faces, codes = self._face_detector(), self._code_detector()
 
-        def detect() -> tuple[list[Finding], dict[str, float]]:
-            found, took = [], {}
-            for key, detector in detectors:
+        def detect(turns: int = 0) -> tuple[list[Finding], Any, dict[str, float]]:
+            found, face_search, took = [], None, {}
+            if faces is not None:
                 t = time.perf_counter()
-                found += detector.detect(pixels)
-                took[key] = time.perf_counter() - t
-            return found, took
+                if hasattr(faces, "search"):
+                    face_search = faces.search(pixels, turns=(turns,) if turns else ())
+                    found += face_search.findings
+                else:
+                    found += faces.detect(pixels)
+                took["faces"] = time.perf_counter() - t
+            if codes is not None:
+                t = time.perf_counter()
+                found += codes.detect(pixels)
+                took["codes"] = time.perf_counter() - t
+            return found, face_search, took
 
         # Faces and codes run beside the OCR: its models leave part of the CPUs idle
         # between and inside their runs (1.75 of 2 cores busy on a 12 MP photo).
         # Batch workers run one thread per model and one process per core already.
         side = None
-        if ocr is not None and detectors and self.threads != 1:
+        if ocr is not None and (faces is not None or codes is not None) and self.threads != 1:
             side = _side_pool().submit(detect)
+        turns = 0
         if ocr is not None:
             t = time.perf_counter()
             lines = ocr.read(pixels)
@@ -165,7 +173,18 @@ class Scanner:
             name = ocr.name
             findings += all_text(lines, engine=name) if self.all_text else classify(lines, engine=name)
             timings["classify"] = time.perf_counter() - t
-        found, took = side.result() if side is not None else detect()
+            # Text standing sideways or upside down says the photo is turned; the
+            # face detector's probes miss small faces in such a photo.
+            turns = text_turns(lines)
+        if side is None:
+            found, _, took = detect(turns)
+        else:
+            found, face_search, took = side.result()
+            if turns and face_search is not None and turns not in face_search.searched:
+                t = time.perf_counter()
+                face_search = faces.search(pixels, turns=(turns,), after=face_search)
+                found = [f for f in found if f.kind is not Kind.FACE] + list(face_search.findings)
+                took["faces_turned"] = time.perf_counter() - t
         findings += found
         timings.update(took)
 

@@ -48,3 +48,57 @@ def test_a_failing_detector_fails_the_scan():
     scanner = Scanner(_Ocr(), faces=Broken(), codes=False)
     with pytest.raises(RuntimeError, match="damaged"):
         scanner.scan(np.zeros((100, 200, 3), np.uint8))
+
+
+class _SignOcr:
+    """One line of signage, its polygon starting at the first letter's top-left."""
+
+    name = "fake-ocr"
+
+    def __init__(self, corners) -> None:
+        self.quad = Polygon.of(corners)
+
+    def read(self, image):
+        words = tuple(Word(t, self.quad, 0.99, self.name) for t in "Nurses Station Room Twelve West".split())
+        return [Line(words, self.quad, 0.99, self.name)] * 2
+
+
+SIDEWAYS = [(60, 10), (60, 90), (40, 90), (40, 10)]  # reads top to bottom: turned a quarter turn clockwise
+LEVEL = [(10, 10), (190, 10), (190, 30), (10, 30)]
+
+
+class _SearchingFaces:
+    """A face detector with `search`: finds a face only when told the photo is turned."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[tuple[int, ...], bool]] = []
+
+    def search(self, image, *, turns=(), after=None):
+        from phiscrub.faces import FaceSearch
+
+        turns = tuple(turns)
+        self.calls.append((turns, after is not None))
+        searched = frozenset({0, *turns} | (after.searched if after else set()))
+        found = () if 3 not in searched else (_face(),)
+        return FaceSearch(found, searched, ())
+
+
+def _face() -> Finding:
+    return Finding(Kind.FACE, Polygon.of([(50, 50), (80, 50), (80, 80), (50, 80)]), 0.9, "fake")
+
+
+@pytest.mark.parametrize("threads, calls", [(None, [((), False), ((3,), True)]), (1, [((3,), False)])])
+def test_faces_are_searched_the_way_the_text_says_the_photo_is_turned(threads, calls):
+    faces = _SearchingFaces()
+    scanner = Scanner(_SignOcr(SIDEWAYS), faces=faces, codes=False, threads=threads)
+    result = scanner.scan(np.zeros((100, 200, 3), np.uint8))
+    # Beside the OCR the faces are searched before the text is read, then once
+    # more that way; one thread per model searches once, knowing the turn.
+    assert faces.calls == calls
+    assert [f.kind for f in result.findings].count(Kind.FACE) == 1
+
+
+def test_upright_text_asks_for_no_second_face_search():
+    faces = _SearchingFaces()
+    Scanner(_SignOcr(LEVEL), faces=faces, codes=False).scan(np.zeros((100, 200, 3), np.uint8))
+    assert faces.calls == [((), False)]
