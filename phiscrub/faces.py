@@ -19,6 +19,11 @@ How a photo is searched, and why:
 - When a probe finds a face the upright pass did not, the photo (or part of it)
   is probably turned, so that orientation is searched again at `max_side`.
   Upright photos pay only for the probes.
+- Weak hits and small weak peaks get a closer look on full-resolution crops.
+  A face that look finds lying down also has its orientation searched at
+  `max_side`, and so does a turn the caller names (the scanner names the way
+  the photo's text stands): 35-40 px faces in a sideways photo are too small
+  for the probes.
 - Boxes are enlarged in the face's own frame (up is towards the hair) to cover
   the whole head, mapped back to image pixels, then merged across passes.
 """
