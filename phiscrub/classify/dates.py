@@ -3,6 +3,8 @@
 Full dates are found anywhere (numeric in either day/month order, ISO, with
 month names or abbreviations); partial ones ("3/14", "11/24", "Mar 62") and
 digit runs broken by the OCR ("03/1-" "4/1962") only next to a date label.
+A month the OCR misread ("San 9, ZCU5" for a handwritten "Jan 9, 2025")
+counts when a year after it or a date label before it vouches for it.
 The label is covered together with the date.
 """
 
@@ -51,6 +53,13 @@ _MONTH_ABBREVIATIONS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", 
 # word before that (the day, read or misread).
 _MISREAD_MONTH_YEAR = re.compile(
     r"(?:(?<!\S)\S{1,3}\s+)?(?<![^\W_])([A-Za-z0-9]{3})\.?[\s\-/.,']*((?:19|20)\d{2})(?!\d)"
+)
+# A word of three characters one away from a month, then a day, then maybe a
+# year, read or misread ("Jan 9, 2025" handwritten, read "San 9, ZCU5"). It is a
+# date when the year is a real one or a date label stands right before it.
+_MISREAD_MONTH_DAY = re.compile(
+    r"(?<![^\W_])([A-Za-z0-9]{3})\.?[\s\-/.]*([0-3]?\d)(?:st|nd|rd|th)?(?![\w:/])"
+    r"(?:,?[\s\-/.]*([A-Za-z0-9]{2,4})(?!\w))?"
 )
 
 
@@ -144,6 +153,34 @@ def find(text: Text) -> list[Hit]:
     for start, end, reason in _after_label(text):
         hits.append(Hit(Kind.DATE, start, end, 0.8, CLASSIFIER, reason))
     hits.extend(_broken_runs(text))
+    hits.extend(_misread_month_day(text))
+    return hits
+
+
+def _misread_month_day(text: Text) -> list[Hit]:
+    """A misread month and a day ("San 9"), vouched for by a year after it or by a
+    date label before it; the label also vouches for a misread year after the day
+    (a short word with a digit: "ZCU5"). Words of signage ("Bay 4", "Day 2") are
+    never taken for a month."""
+    hits = []
+    for m in _MISREAD_MONTH_DAY.finditer(text.norm):
+        word = m.group(1)
+        if (
+            not _near_month(word)
+            or re.fullmatch(_MONTH, word, re.IGNORECASE)
+            or word.lower() in L.SIGN_WORDS
+            or not 1 <= int(m.group(2)) <= 31
+        ):
+            continue
+        year = m.group(3)
+        if year and re.fullmatch(r"(?:19|20)\d{2}", year):
+            hits.append(Hit(Kind.DATE, m.start(), m.end(), 0.8, CLASSIFIER, "misread month, day and year"))
+            continue
+        label = _label_before(text, m.start())
+        if label is None:
+            continue
+        end = m.end() if year and any(c.isdigit() for c in year) else m.end(2)
+        hits.append(Hit(Kind.DATE, label, end, 0.8, CLASSIFIER, "date label + misread month and day"))
     return hits
 
 

@@ -93,3 +93,22 @@ def test_times_and_room_numbers_are_not_dates(covered):
 def test_month_word_without_a_number_is_not_a_date(covered):
     assert covered("May I help you?") == []
     assert covered("March for Babies") == []
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ("Discharge: San 9, ZCU5",),  # handwritten "Jan 9, 2025"
+        ("Discharge:", "San 9, ZCU5"),
+        ("DOB Feh 3",),
+        ("San 9, 2025",),
+        ("Ju13,1960",),
+    ],
+)
+def test_misread_month_and_day_vouched_for_by_a_label_or_a_year_is_a_date(covered, lines):
+    assert covered(*lines, kind=Kind.DATE) == " ".join(lines).split()
+
+
+@pytest.mark.parametrize("line", ["Surgery Bay 4", "Next: Day 2", "Run 5", "Fan 9, ZCU5", "Visit: Room 5"])
+def test_signage_and_unvouched_month_lookalikes_are_not_dates(covered, line):
+    assert covered(line, kind=Kind.DATE) == []
