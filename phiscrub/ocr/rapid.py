@@ -17,8 +17,9 @@ it spends most of its time detecting on a larger image than it needs. Here:
    from the *full-resolution* photo, so recognition sees every pixel;
 3. tall crops are turned 90° and the 0/180° classifier (plus a second
    recognition pass for doubtful lines) settles which way up the text is;
-4. boxes that could not be read, or that the detector was unsure of, get a
-   second look: straightened, at full resolution, detected again;
+4. boxes that could not be read, or that the detector was unsure of (on
+   the copy or in a busy area detected again), get a second look:
+   straightened, at full resolution, detected again;
 5. per-character CTC column positions give word boxes, and wide gaps between
    characters split words the recogniser ran together.
 
@@ -199,6 +200,7 @@ class RapidOcrEngine:
             quads = _add_uncovered(quads, more)
             weak = sorted(weak + weak2, key=lambda q: -cv2.contourArea(q.astype(np.float32)))
         turned = _sideways_share(quads) >= _TURN_SHARE
+        zoom_weak: list[np.ndarray] = []
         if turned:
             # A photo turned 90 degrees: its text runs up or down the image, and
             # the detector, trained on level lines, misses or merges dense
@@ -217,7 +219,9 @@ class RapidOcrEngine:
             total = sum(w * h for _x, _y, w, h in rects)
             zoom = min(_ZOOM_MAX, math.sqrt(_ZOOM_PIXELS / max(total, 1)))
             for rect in rects if zoom > 1.5 * scale else ():
-                quads = _add_uncovered(quads, self._detect_zoomed(image, rect, zoom, turn=1 if turned else 0))
+                found, faint = self._detect_zoomed(image, rect, zoom, turn=1 if turned else 0)
+                quads = _add_uncovered(quads, found)
+                zoom_weak += faint
         t1 = time.perf_counter()
         results, orders = self._read_quads(image, quads)
         t2 = time.perf_counter()
@@ -225,6 +229,9 @@ class RapidOcrEngine:
         # detector was unsure of (often two lines merged into one blob).
         redo = [q for q, r in zip(quads, results, strict=True) if r[1] < self.text_score or not r[0].strip()]
         redo += weak[:_MAX_WEAK_BOXES]
+        # Boxes a zoomed pass was unsure of too, counted apart: they are small
+        # and would lose to the blobs of the main pass.
+        redo += sorted(zoom_weak, key=lambda q: -cv2.contourArea(q.astype(np.float32)))[:_MAX_WEAK_BOXES]
         more = [sub for quad in redo for sub in self._redetect(image, quad)]
         if more:
             more_results, more_orders = self._read_quads(image, more)
@@ -323,14 +330,15 @@ class RapidOcrEngine:
 
     def _detect_zoomed(
         self, image: np.ndarray, rect: tuple[int, int, int, int], zoom: float, turn: int = 0
-    ) -> list[np.ndarray]:
-        """Detect inside `rect` (x, y, w, h in full-image pixels) enlarged `zoom` times."""
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Detect inside `rect` (x, y, w, h in full-image pixels) enlarged `zoom`
+        times: (boxes scoring at least box_thresh, weaker but sizeable boxes)."""
         x, y, w, h = rect
         patch = image[y : y + h, x : x + w]
         interp = cv2.INTER_CUBIC if zoom > 1 else cv2.INTER_AREA
         big = cv2.resize(patch, None, fx=zoom, fy=zoom, interpolation=interp)[..., ::-1]
-        quads, _ = self._det_boxes(big, zoom, (h, w), turn=turn)
-        return [q + (x, y) for q in quads]
+        strong, weak = self._det_boxes(big, zoom, (h, w), turn=turn)
+        return [q + (x, y) for q in strong], [q + (x, y) for q in weak]
 
     def _redetect(self, image: np.ndarray, quad: np.ndarray) -> list[np.ndarray]:
         """Detect again inside `quad`, at full resolution and turned level.

@@ -7,7 +7,7 @@ import logging
 import cv2
 import numpy as np
 import pytest
-from ocr_synth import NAME_CARD, missed, name_card_image, table_photo
+from ocr_synth import NAME_CARD, make_card, missed, name_card_image, place, table_photo
 
 from phiscrub.models import Line
 from phiscrub.ocr import OcrEngine
@@ -207,3 +207,35 @@ def test_add_uncovered_keeps_boxes_mostly_outside_those_kept():
     merged = _add_uncovered(kept, [inside, half_out, apart])
     assert [tuple(q.ravel()) for q in merged] == [tuple(q.ravel()) for q in (kept[0], half_out, apart)]
     assert len(kept) == 1  # the caller's list is not changed
+
+
+
+def test_boxes_a_zoomed_pass_is_unsure_of_get_a_second_look(rapid, monkeypatch):
+    # Seed 4 photo 023: a wristband's lines, 20 px high, slanted and blurred.
+    # The 1600-px copy found no box on it; its busy area, detected again,
+    # gave a box for every word but the account number, which was only in a
+    # weak box over three lines ("Cet:742465", 0.34), dropped. Straightened
+    # at full size, that box reads "Acct:7427522448". Here the passes' boxes
+    # are stubbed; the second look and the reading are real.
+    from phiscrub.ocr import rapid as module
+
+    card, words = make_card(["Adm: Mar 29, 2025", "Acct: 7427522448", "Dr: Dr. Corona"], 24)
+    image = np.full((3024, 4032, 3), 120, np.uint8)
+    placed = place(image, card, words, (2000, 1500), angle=-28)
+    rect = (1700, 1300, 600, 400)  # the busy area around the card
+    ink = np.concatenate([w.quad for w in placed])
+    (x0, y0), (x1, y1) = ink.min(axis=0), ink.max(axis=0)
+    weak = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64) - rect[:2]
+    det_boxes = rapid._det_boxes
+
+    def stubbed(small, scale, full, turn=0, paddle_norm=False):
+        if scale < 1.0:  # the 1600-px copy: nothing found
+            return [], []
+        if full == (rect[3], rect[2]):  # the busy area: one weak box, in its pixels
+            return [], [weak.copy()]
+        return det_boxes(small, scale, full, turn=turn, paddle_norm=paddle_norm)  # the second look
+
+    monkeypatch.setattr(module, "_busy_areas", lambda small, quads, scale: [rect])
+    monkeypatch.setattr(rapid, "_det_boxes", stubbed)
+    texts = [w.text for line in rapid.read(image) for w in line.words]
+    assert any("7427522448" in t for t in texts)
