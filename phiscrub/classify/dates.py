@@ -44,6 +44,9 @@ _ANY_DIGITS = re.compile(r"[\dOoIl|/\-.]*\d[\dOoIl|/\-.]*")
 # After a label only: a day or month and a separator, then a part the OCR misread
 # ("DC 3/26" handwritten, read "DC3/L").
 _MISREAD_PARTIAL = re.compile(r"\d{1,2}\s?[/\-.]\s?\w{1,3}")
+# After a label only, as its whole value: two short pieces around a slash, read
+# or misread ("DC 10/20" handwritten, read "m/I").
+_MISREAD_SLASHED = re.compile(r"[^\W_]{1,2}/[^\W_]{1,4}")
 # A numeric date one of whose parts the OCR misread ("1/27/73" handwritten, read
 # "1/VT/73"): digits at both ends, the same separator twice.
 _MISREAD_NUMERIC = re.compile(r"(?<![\w/])(\d{1,2})([/.\-])(\w{1,2})\2((?:19|20)?\d{2})(?![\w/])")
@@ -154,6 +157,21 @@ def find(text: Text) -> list[Hit]:
         hits.append(Hit(Kind.DATE, start, end, 0.8, CLASSIFIER, reason))
     hits.extend(_broken_runs(text))
     hits.extend(_misread_month_day(text))
+    hits.extend(_misread_slashed(text))
+    return hits
+
+
+def _misread_slashed(text: Text) -> list[Hit]:
+    """A date label whose whole value is two short pieces around a slash that the
+    OCR read as letters ("Discharge: m/I"); "n/a" says there is no date."""
+    hits = []
+    for m in L.DATE_LABEL_RE.finditer(text.text):
+        if m.end() >= len(text.text) or text.text[m.end() - 1] != " ":
+            continue  # nothing after the label, or glued to it (handled as a partial date)
+        k = text.word_index(m.end())
+        word = text.norm[text.starts[k] : text.ends[k]].rstrip(",;.")
+        if k == len(text.words) - 1 and _MISREAD_SLASHED.fullmatch(word) and word.lower() != "n/a":
+            hits.append(Hit(Kind.DATE, m.start(), text.ends[k], 0.7, CLASSIFIER, "date label + misread date"))
     return hits
 
 

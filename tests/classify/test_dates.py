@@ -112,3 +112,14 @@ def test_misread_month_and_day_vouched_for_by_a_label_or_a_year_is_a_date(covere
 @pytest.mark.parametrize("line", ["Surgery Bay 4", "Next: Day 2", "Run 5", "Fan 9, ZCU5", "Visit: Room 5"])
 def test_signage_and_unvouched_month_lookalikes_are_not_dates(covered, line):
     assert covered(line, kind=Kind.DATE) == []
+
+
+@pytest.mark.parametrize("lines", [("Discharge: m/I",), ("Discharge:", "m/I"), ("DOB 3/l4",)])
+def test_a_date_labels_whole_value_around_a_slash_is_a_date(covered, lines):
+    # handwritten "DC 10/20" read "m/I"
+    assert covered(*lines, kind=Kind.DATE) == " ".join(lines).split()
+
+
+@pytest.mark.parametrize("line", ["Discharge: n/a", "Surgery: s/p appendectomy", "Room m/I"])
+def test_slashed_words_not_alone_after_a_date_label_are_not_dates(covered, line):
+    assert covered(line, kind=Kind.DATE) == []
