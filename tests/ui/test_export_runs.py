@@ -176,6 +176,17 @@ def test_what_verification_found_is_shown_again_after_reopening_the_folder(qtbot
     assert not again.verify_label.isVisible()
 
 
+def reviewed_ward(qtbot, make_window, tmp_path: Path, photos: int):
+    """A window showing a folder of small photos, each marked reviewed (ready for Export All)."""
+    folder = tmp_path / "ward"
+    make_photos(folder, photos, size=(320, 240))
+    window = make_window(scanner_override=FakeScanner())
+    open_folder(qtbot, window, folder)
+    for doc in window.photo_model.docs:
+        doc.set_reviewed(True)
+    return window
+
+
 def test_the_audit_report_is_written_off_the_gui_thread(qtbot, make_window, tmp_path, monkeypatch):
     # The HTML page reads every clean copy back for a thumbnail: seconds for a large
     # export, during which the window must keep answering.
@@ -188,12 +199,7 @@ def test_the_audit_report_is_written_off_the_gui_thread(qtbot, make_window, tmp_
         return real(path, report, **kw)
 
     monkeypatch.setattr(audit_module, "write_html", slow_write_html)
-    folder = tmp_path / "ward"
-    make_photos(folder, 2, size=(320, 240))
-    window = make_window(scanner_override=FakeScanner())
-    open_folder(qtbot, window, folder)
-    for doc in window.photo_model.docs:
-        doc.set_reviewed(True)
+    window = reviewed_ward(qtbot, make_window, tmp_path, photos=2)
     ticks = []
     timer = window.startTimer(50)
     window.timerEvent = lambda _event: ticks.append(time.perf_counter())
@@ -215,11 +221,7 @@ def test_a_report_that_cannot_be_written_is_said_in_the_summary(qtbot, make_wind
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(audit_module, "write_html", failing_write_html)
-    folder = tmp_path / "ward"
-    make_photos(folder, 1, size=(320, 240))
-    window = make_window(scanner_override=FakeScanner())
-    open_folder(qtbot, window, folder)
-    window.photo_model.docs[0].set_reviewed(True)
+    window = reviewed_ward(qtbot, make_window, tmp_path, photos=1)
     with qtbot.waitSignal(window.export_all_finished, timeout=20_000) as blocker:
         window.export_all_button.click()
     assert blocker.args[0].report_error == "Permission denied"
