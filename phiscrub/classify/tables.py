@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
+
 from phiscrub.classify import labels as L
 from phiscrub.classify._text import _frame
 from phiscrub.models import Kind, Line
@@ -278,21 +280,24 @@ def surrounded(lines: Sequence[Line], flagged: set[int]) -> dict[int, tuple[Kind
     jenna" for LAWRENCE, Jemma; "Novemer 1#h1803"), and those were the misses (seed
     3 photo 020); on another screen an address read as "9508.Gu Path Kiran
     Sukeman Nagar" among flagged cells (seed 0 photo 034)."""
-    boxes = [line.polygon.box if line.words else None for line in lines]
-    heights = [_frame(line.polygon)[2] if line.words else 0.0 for line in lines]
+    read = [i for i, line in enumerate(lines) if line.words]
+    if not read:
+        return {}
+    # Every pair at once: a dense screen holds a few hundred lines.
+    boxes = [lines[i].polygon.box for i in read]
+    corners = np.array([(b.x, b.y, b.x2, b.y2) for b in boxes], dtype=np.float64)
+    x1, y1, x2, y2 = corners.T
+    h = np.array([_frame(lines[i].polygon)[2] for i in read], dtype=np.float64)
+    is_flagged = np.array([i in flagged for i in read])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = h[None, :] / h[:, None]  # [i, j]: j's height over i's
+    dx = np.maximum(np.maximum(x1[None, :] - x2[:, None], x1[:, None] - x2[None, :]), 0.0)
+    dy = np.maximum(np.maximum(y1[None, :] - y2[:, None], y1[:, None] - y2[None, :]), 0.0)
+    near = (ratio > 0.7) & (ratio < 1.4) & (np.maximum(dx, dy) <= _NEAR * h[:, None])
+    np.fill_diagonal(near, False)
+    count = near.sum(axis=1)
+    among = (near & is_flagged[None, :]).sum(axis=1)
     out: dict[int, tuple[Kind, str]] = {}
-    for i, box in enumerate(boxes):
-        if box is None or i in flagged:
-            continue
-        h = heights[i]
-        near = []
-        for j, other in enumerate(boxes):
-            if j == i or other is None or not 0.7 < heights[j] / h < 1.4:
-                continue
-            dx = max(other.x - (box.x + box.w), box.x - (other.x + other.w), 0.0)
-            dy = max(other.y - (box.y + box.h), box.y - (other.y + other.h), 0.0)
-            if max(dx, dy) <= _NEAR * h:
-                near.append(j)
-        if len(near) >= _MIN_NEIGHBOURS and sum(j in flagged for j in near) >= _FLAGGED_SHARE * len(near):
-            out[i] = (Kind.TEXT, "among flagged lines of the same print")
+    for k in np.flatnonzero(~is_flagged & (count >= _MIN_NEIGHBOURS) & (among >= _FLAGGED_SHARE * count)):
+        out[read[k]] = (Kind.TEXT, "among flagged lines of the same print")
     return out

@@ -8,7 +8,7 @@ import pytest
 
 from phiscrub.classify import classify
 from phiscrub.classify.tables import table_areas
-from phiscrub.models import Kind
+from phiscrub.models import Kind, Line, Polygon, Word
 
 from .conftest import HEIGHT, LINE_GAP, covers, make_line
 
@@ -128,3 +128,47 @@ def test_a_heading_of_everyday_words_among_flagged_lines_is_left():
     lines, odd = _screen_rows("Welcome back all")
     findings = classify(lines)
     assert not any(any(covers(f, w) for f in findings) for w in odd.words)
+
+
+def _surrounded_pair_by_pair(lines, flagged):
+    """`surrounded` as first written, one pair of lines at a time: the reference."""
+    from phiscrub.classify._text import _frame
+    from phiscrub.classify.tables import _FLAGGED_SHARE, _MIN_NEIGHBOURS, _NEAR
+
+    boxes = [line.polygon.box if line.words else None for line in lines]
+    heights = [_frame(line.polygon)[2] if line.words else 0.0 for line in lines]
+    out = set()
+    for i, box in enumerate(boxes):
+        if box is None or i in flagged:
+            continue
+        near = []
+        for j, other in enumerate(boxes):
+            if j == i or other is None or not 0.7 < heights[j] / heights[i] < 1.4:
+                continue
+            dx = max(other.x - (box.x + box.w), box.x - (other.x + other.w), 0.0)
+            dy = max(other.y - (box.y + box.h), box.y - (other.y + other.h), 0.0)
+            if max(dx, dy) <= _NEAR * heights[i]:
+                near.append(j)
+        if len(near) >= _MIN_NEIGHBOURS and sum(j in flagged for j in near) >= _FLAGGED_SHARE * len(near):
+            out.add(i)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_lines_among_flagged_lines_are_found_as_pair_by_pair(seed):
+    from phiscrub.classify.tables import surrounded
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 80))
+    lines = []
+    for _ in range(n):
+        x, y = rng.uniform(0, 1500, 2)
+        h, w = float(rng.choice([30, 34, 40, 60])), float(rng.uniform(40, 400))
+        # level, or reading downwards (TL, TR, BR, BL turned a quarter turn)
+        quad = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
+        if rng.random() < 0.3:
+            quad = [(x + h, y), (x + h, y + w), (x, y + w), (x, y)]
+        polygon = Polygon.of(quad)
+        lines.append(Line((Word("x", polygon, 0.9, "t"),), polygon, 0.9, "t"))
+    flagged = {i for i in range(n) if rng.random() < 0.7}
+    assert set(surrounded(lines, flagged)) == _surrounded_pair_by_pair(lines, flagged)
