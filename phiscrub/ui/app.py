@@ -70,7 +70,13 @@ def main(argv: list[str] | None = None) -> int:
         window.error_shown.connect(lambda _m: QTimer.singleShot(600, app.quit))
         QTimer.singleShot(180_000, app.quit)  # never hang a headless run
     if args.paths:
-        QTimer.singleShot(0, lambda: window.open_paths(args.paths))
+
+        def open_given() -> None:
+            window.open_paths(args.paths)
+            if screenshot and not window.scanning():
+                grab()  # every photo's review was restored from its project: nothing to scan
+
+        QTimer.singleShot(0, open_given)
     code = app.exec()
     window.workers.shutdown(30_000)
     return code

@@ -975,6 +975,10 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ the batch queue
 
+    def scanning(self) -> bool:
+        """True while photos are being scanned or wait to be."""
+        return self._runner is not None or bool(self._pending)
+
     def _enqueue(self, docs: list[PhotoDocument], *, front: bool = False) -> None:
         docs = [d for d in docs if d not in self._pending and d not in self._run_docs[self._run_done :]]
         if not docs:
