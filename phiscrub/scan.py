@@ -167,11 +167,18 @@ class Scanner:
         turns = 0
         if ocr is not None:
             t = time.perf_counter()
-            lines = ocr.read(pixels)
+            if self.all_text and hasattr(ocr, "read_text_areas"):
+                # Every text region: boxes on text the OCR could not read count too.
+                lines, unread = ocr.read_text_areas(pixels)
+            else:
+                lines, unread = ocr.read(pixels), []
             timings["ocr"] = time.perf_counter() - t
             t = time.perf_counter()
             name = ocr.name
-            findings += all_text(lines, engine=name) if self.all_text else classify(lines, engine=name)
+            if self.all_text:
+                findings += all_text(lines, engine=name, areas=unread)
+            else:
+                findings += classify(lines, engine=name)
             timings["classify"] = time.perf_counter() - t
             # Text standing sideways or upside down says the photo is turned; the
             # face detector's probes miss small faces in such a photo.

@@ -102,3 +102,23 @@ def test_upright_text_asks_for_no_second_face_search():
     faces = _SearchingFaces()
     Scanner(_SignOcr(LEVEL), faces=faces, codes=False).scan(np.zeros((100, 200, 3), np.uint8))
     assert faces.calls == [((), False)]
+
+
+class _AreasOcr(_Ocr):
+    """Reads one date and finds one more text box it cannot read."""
+
+    UNREAD = Polygon.of([(120, 60), (190, 60), (190, 80), (120, 80)])
+
+    def read_text_areas(self, image):
+        return self.read(image), [self.UNREAD]
+
+
+def test_all_text_mode_covers_text_the_ocr_found_but_could_not_read():
+    image = np.zeros((100, 200, 3), np.uint8)
+    every = Scanner(_AreasOcr(), faces=False, codes=False, all_text=True).scan(image)
+    assert [f.kind for f in every.findings] == [Kind.TEXT, Kind.TEXT]
+    unread, box = _AreasOcr.UNREAD.box, every.findings[1].box
+    assert box.x < unread.x and box.y < unread.y and box.x2 > unread.x2 and box.y2 > unread.y2
+    # The default mode classifies what was read; an unread box names nothing.
+    phi = Scanner(_AreasOcr(), faces=False, codes=False).scan(image)
+    assert [f.kind for f in phi.findings] == [Kind.DATE]

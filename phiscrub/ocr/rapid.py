@@ -12,7 +12,8 @@ it spends most of its time detecting on a larger image than it needs. Here:
    small for the copy, such as an EHR table across the room) are detected
    again at full resolution or up to twice it, within a pixel budget; a
    photo small enough to be detected at full size (ICDAR's 1280x720) is
-   also detected on a copy twice as large (`enlarge_pixels`);
+   also detected on a copy twice as large (`enlarge_pixels`) and, with its
+   local contrast evened out (CLAHE), at 1x and 1.5x;
 2. each detected quadrilateral is scaled back to full resolution and cropped
    from the *full-resolution* photo, so recognition sees every pixel;
 3. tall crops are turned 90° and the 0/180° classifier (plus a second
@@ -21,7 +22,9 @@ it spends most of its time detecting on a larger image than it needs. Here:
    the copy or in a busy area detected again), get a second look:
    straightened, at full resolution, detected again;
 5. per-character CTC column positions give word boxes, and wide gaps between
-   characters split words the recogniser ran together.
+   characters split words the recogniser ran together. Boxes nothing could
+   be read from are returned by `read_text_areas` (for "cover every text
+   region", where a box on text matters more than what it says).
 
 Measured on synthetic 12 MP photos (tests/ocr/ocr_synth.py: 40 words on 8
 cards, 18- to 60-px type, turned 0/±90/180/20° with perspective) on a shared
@@ -94,6 +97,9 @@ _TURN_SHARE = 0.15
 # _ENLARGE_MAX times, and not at all when that would be under _ENLARGE_MIN.
 _ENLARGE_MAX = 2.0
 _ENLARGE_MIN = 1.25
+# Such a photo is detected twice more, with local contrast evened out (CLAHE
+# on its lightness) at these scales; boxes are added where none were found.
+_EVEN_SCALES = (1.0, 1.5)
 # PaddleOCR feeds its detector BGR pixels normalised with ImageNet's mean and
 # deviation (tools/infer/predict_det.py); RapidOCR 1.4 uses (x - 127.5) / 127.5.
 # Each finds text the other misses: on ICDAR 2015 PaddleOCR's alone covered
@@ -184,6 +190,17 @@ class RapidOcrEngine:
 
     def read(self, image: np.ndarray) -> list[Line]:
         """Read all text in an RGB uint8 image; word polygons in its pixels."""
+        return self._read(image)[0]
+
+    def read_text_areas(self, image: np.ndarray) -> tuple[list[Line], list[Polygon]]:
+        """The lines `read` returns, and the text boxes the detector found that
+        no reading came of (too blurred, too small or too stylised to read):
+        for "cover every text region", where a box on text matters more than
+        what it says."""
+        lines, unread = self._read(image)
+        return lines, [Polygon.of(q) for q in unread]
+
+    def _read(self, image: np.ndarray) -> tuple[list[Line], list[np.ndarray]]:
         image = _as_rgb(image)
         t0 = time.perf_counter()
         small, scale = self._det_copy(image)
@@ -199,6 +216,14 @@ class RapidOcrEngine:
             more, weak2 = self._det_boxes(big, enlarge, image.shape[:2], paddle_norm=True)
             quads = _add_uncovered(quads, more)
             weak = sorted(weak + weak2, key=lambda q: -cv2.contourArea(q.astype(np.float32)))
+            # Faint or low-contrast scene text (a sign in shade, print on glass)
+            # is often found once local contrast is evened out.
+            even = _even_contrast(small)
+            for factor in _EVEN_SCALES:
+                copy = even if factor == 1 else cv2.resize(
+                    even, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC
+                )
+                quads = _add_uncovered(quads, self._det_boxes(copy, factor, image.shape[:2])[0])
         turned = _sideways_share(quads) >= _TURN_SHARE
         zoom_weak: list[np.ndarray] = []
         if turned:
@@ -238,9 +263,10 @@ class RapidOcrEngine:
             results, orders = results + more_results, orders + more_orders
         t3 = time.perf_counter()
 
-        lines = []
+        lines, unread = [], []
         for (text, score, cols, ncols), order in zip(results, orders, strict=True):
             if score < self.text_score or not text.strip():
+                unread.append(order)
                 continue
             lines.append(_make_line(text, score, cols, ncols, order))
         lines = _drop_duplicates(lines)
@@ -255,7 +281,7 @@ class RapidOcrEngine:
             t2 - t1,
             t3 - t2,
         )
-        return lines
+        return lines, unread
 
     def detect(self, image: np.ndarray, max_side: int | None = None) -> list[np.ndarray]:
         """Text quadrilaterals (4x2 float, TL, TR, BR, BL) in full-image pixels of an
@@ -528,6 +554,13 @@ def _as_rgb(image: np.ndarray) -> np.ndarray:
     if image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"expected an RGB image (H, W, 3), got shape {image.shape}")
     return image
+
+
+def _even_contrast(bgr: np.ndarray) -> np.ndarray:
+    """`bgr` with its lightness equalised tile by tile (CLAHE), colours kept."""
+    lab = cv2.cvtColor(np.ascontiguousarray(bgr), cv2.COLOR_BGR2LAB)
+    lab[..., 0] = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(lab[..., 0])
+    return cv2.cvtColor(lab, cv2.COLOR_LAB2BGR)
 
 
 def _ceil32(n: int) -> int:

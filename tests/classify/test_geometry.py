@@ -80,3 +80,25 @@ def test_all_text_gives_one_text_finding_per_word_covering_it():
     assert len(findings) == len(words) == 5
     assert all(f.kind == Kind.TEXT and f.detector == "tesseract+alltext" for f in findings)
     assert all(covers(f, w) for f, w in zip(findings, words, strict=True))
+
+
+def test_all_text_also_covers_text_areas_nothing_was_read_from():
+    lines = make_lines("Wash your hands", angle=20)
+    read = lines[0].words[1].polygon  # an area whose words were read: already covered
+    unread = Polygon(((600, 600), (760, 600), (760, 640), (600, 640)))
+    findings = all_text(lines, engine="rapidocr", areas=[read, unread])
+    assert len(findings) == 3 + 1
+    extra = findings[-1]
+    assert extra.kind == Kind.TEXT and extra.detector == "rapidocr+alltext"
+    assert "could not read" in extra.reason
+    # with a margin of 0.3 text heights (40 px high: 12 px) on every side
+    assert extra.box.to_list() == [588, 588, 184, 64]
+
+
+def test_all_text_findings_reach_a_margin_past_their_words():
+    (line,) = make_lines("Wash your hands")
+    for finding, word in zip(all_text([line]), line.words, strict=True):
+        box, inked = finding.box, word.polygon.box
+        margin = 0.3 * inked.h
+        assert box.x <= inked.x - margin and box.x2 >= inked.x2 + margin
+        assert box.y <= inked.y - margin and box.y2 >= inked.y2 + margin

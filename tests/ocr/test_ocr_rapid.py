@@ -239,3 +239,41 @@ def test_boxes_a_zoomed_pass_is_unsure_of_get_a_second_look(rapid, monkeypatch):
     monkeypatch.setattr(rapid, "_det_boxes", stubbed)
     texts = [w.text for line in rapid.read(image) for w in line.words]
     assert any("7427522448" in t for t in texts)
+
+
+def _faint_sign(grey: int, contrast: int = 7) -> tuple[np.ndarray, list]:
+    """A 1280x720 photo of a sign whose print is `contrast` grey levels off its ground."""
+    card, words = make_card(["EXIT ROUTE", "Stairwell B"], 30)
+    c = card.astype(np.float32)
+    c = grey + (c - c.min()) / (c.max() - c.min()) * contrast
+    image = np.full((720, 1280, 3), grey, np.uint8)
+    placed = place(image, c.astype(np.uint8), words, (640, 360))
+    return cv2.GaussianBlur(image, (0, 0), 1.2), placed
+
+
+@pytest.mark.parametrize("grey", [90, 150])
+def test_faint_print_on_a_small_photo_is_found_on_a_copy_with_contrast_evened_out(rapid, grey, monkeypatch):
+    from phiscrub.ocr import rapid as module
+
+    image, placed = _faint_sign(grey)
+    assert missed(rapid.read(image), placed) == []
+    monkeypatch.setattr(module, "_EVEN_SCALES", ())
+    assert missed(rapid.read(image), placed) == [w.text for w in placed]  # without it, nothing
+
+
+def test_boxes_nothing_could_be_read_from_are_returned_as_text_areas(rapid, monkeypatch):
+    image, _words = name_card_image()
+    lines, areas = rapid.read_text_areas(image)
+    assert lines and not areas  # all read
+    assert [ln.text for ln in rapid.read(image)] == [ln.text for ln in lines]
+
+    # The recogniser reads nothing: every box it was given comes back as an area.
+    monkeypatch.setattr(rapid, "_recognise", lambda crops: [("", 0.0, [], 1.0) for _ in crops])
+    lines2, areas2 = rapid.read_text_areas(image)
+    assert lines2 == []
+    assert len(areas2) >= len(lines)
+    inked = np.concatenate([np.asarray(ln.polygon.points) for ln in lines])
+    (x0, y0), (x1, y1) = inked.min(axis=0), inked.max(axis=0)
+    for area in areas2:
+        box = area.box
+        assert x0 - 40 <= box.x and box.x2 <= x1 + 40 and y0 - 40 <= box.y and box.y2 <= y1 + 40
