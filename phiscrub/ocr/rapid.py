@@ -220,10 +220,8 @@ class RapidOcrEngine:
             # is often found once local contrast is evened out.
             even = _even_contrast(small)
             for factor in _EVEN_SCALES:
-                copy = even if factor == 1 else cv2.resize(
-                    even, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC
-                )
-                quads = _add_uncovered(quads, self._det_boxes(copy, factor, image.shape[:2])[0])
+                copy = cv2.resize(even, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+                quads = _add_uncovered(quads, self._det_boxes(copy, factor * scale, image.shape[:2])[0])
         turned = _sideways_share(quads) >= _TURN_SHARE
         zoom_weak: list[np.ndarray] = []
         if turned:
