@@ -22,8 +22,9 @@ _SEP = r"\s?[/\-.]\s?"
 _YEAR = r"(?:\d{4}|\d{2})"
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+    r"|[s5]ep(?:t(?:ember)?)?|[o0]ct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
+# The O of "Oct" and the S of "Sep" are often read as digits ("0ctober2nd").
 _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
 
 # The numeric patterns run on the digit-fixed text (O->0, l->1); word boundaries
@@ -51,6 +52,12 @@ _MISREAD_SLASHED = re.compile(r"[^\W_]{1,2}/[^\W_]{1,4}")
 # "1/VT/73"): digits at both ends, the same separator twice.
 _MISREAD_NUMERIC = re.compile(r"(?<![\w/])(\d{1,2})([/.\-])(\w{1,2})\2((?:19|20)?\d{2})(?![\w/])")
 _MONTH_ABBREVIATIONS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_NAMES = (
+    "january", "february", "march", "april", "june", "july", "august", "sept", "september",
+    "october", "november", "december",
+)  # fmt: skip
+# Digits the OCR reads for the letters of a month name ("0ctober", "5ept").
+_LETTER_LOOKALIKE = str.maketrans({"0": "o", "5": "s", "1": "l", "8": "b", "6": "b"})
 # A year, with a word of three letters before it that is one letter away from a
 # month ("20 JUN 1998" handwritten, read "ZU SUN 1998"), and an optional short
 # word before that (the day, read or misread).
@@ -112,6 +119,28 @@ def _near_month(word: str) -> bool:
     return any(sum(a != b for a, b in zip(word, month, strict=True)) <= 1 for month in _MONTH_ABBREVIATIONS)
 
 
+def _near_month_name(word: str) -> bool:
+    """A word of four or more characters at most one edit from a month name
+    ("Jine", "Agust", "0ctober"), or a three-character one a letter from an
+    abbreviation ("Feh")."""
+    word = word.lower().rstrip(".,").translate(_LETTER_LOOKALIKE)
+    if len(word) == 3:
+        return _near_month(word)
+    if len(word) < 4 or not word.isalpha():
+        return False
+    return any(_one_edit(word, name) for name in _MONTH_NAMES)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when `a` and `b` differ by at most one substitution, insertion or deletion."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
 def _after_label(text: Text) -> list[tuple[int, int, str]]:
     """Whatever digit-bearing words follow a date label: partial dates, broken pieces."""
     found = []
@@ -129,9 +158,12 @@ def _after_label(text: Text) -> list[tuple[int, int, str]]:
         taken = 0
         while k < len(text.words) and taken < 3:
             word = text.norm[text.starts[k] : text.ends[k]].strip(",;")
-            month_word = taken == 0 and re.fullmatch(_MONTH, word, re.IGNORECASE)
+            month_word = taken == 0 and (re.fullmatch(_MONTH, word, re.IGNORECASE) or _near_month_name(word))
             misread = taken == 0 and _MISREAD_PARTIAL.fullmatch(word)
-            if not (_ANY_DIGITS.fullmatch(word) or month_word or misread):
+            # a short word with a digit in it is a date part the OCR misread
+            # ("DOB: Jine 24h161" for a handwritten "June 24th 1961")
+            mangled = len(word) <= 12 and any(c.isdigit() for c in word)
+            if not (_ANY_DIGITS.fullmatch(word) or month_word or misread or mangled):
                 break
             end = text.ends[k]
             taken += 1

@@ -20,6 +20,8 @@ from phiscrub.models import Kind
         "march 14 1962",
         "SEPT 3 2021",
         "1 January 2020",
+        "0ctober 2nd 2025",  # O read as a zero
+        "5EPT 3 2021",
     ],
 )
 def test_full_date_is_found_anywhere(covered, line):
@@ -122,4 +124,22 @@ def test_a_date_labels_whole_value_around_a_slash_is_a_date(covered, lines):
 
 @pytest.mark.parametrize("line", ["Discharge: n/a", "Surgery: s/p appendectomy", "Room m/I"])
 def test_slashed_words_not_alone_after_a_date_label_are_not_dates(covered, line):
+    assert covered(line, kind=Kind.DATE) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Adm: 0ctober2nd 2025",  # "October 2nd", the O a zero and the space lost
+        "DOB: Jine 24h161",  # handwritten "June 24th 1961"
+        "DOB: Agust 3, 1977",
+        "Discharge: Nov3 2O25",
+    ],
+)
+def test_a_date_labels_misread_month_and_numbers_are_a_date(covered, line):
+    assert covered(line, kind=Kind.DATE) == line.split()
+
+
+@pytest.mark.parametrize("line", ["Admit: Ward 3B", "Adm: Bed 4", "Visit: Room 5", "DOB: Jine"])
+def test_a_date_label_before_a_word_that_is_no_month_is_not_a_date(covered, line):
     assert covered(line, kind=Kind.DATE) == []
