@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from phiscrub.classify import labels as L
+from phiscrub.classify import unknown
 from phiscrub.classify._text import _frame
 from phiscrub.models import Kind, Line
 
@@ -201,12 +202,47 @@ def table_areas(lines: Sequence[Line]) -> list[tuple[list[tuple[float, float]], 
         screen = not any(lines[j].text.rstrip().endswith(":") for j, _kind in row)
         above = _ABOVE_ROWS * max(pitch, h) if screen else 0.0
         top, bottom = v - h - above, last + max(pitch, h) + 0.5 * h
-        left, right = u_min - 0.5 * h, right + 0.5 * h
+        left, right = _widen(lines, frame, v - 0.5 * h, bottom, u_min - 0.5 * h, right + 0.5 * h)
         corners = [(left, top), (right, top), (right, bottom), (left, bottom)]
         quad = [(u * ux + w * vx, u * uy + w * vy) for u, w in corners]
         areas.append((quad, tuple(sorted({kind.value for _j, kind in row}))))
     return areas
 
+
+def _widen(lines: Sequence[Line], frame, top: float, bottom: float, left: float, right: float) -> tuple[float, float]:
+    """`left` and `right` of a table area moved out, in `frame`, over the cells of
+    its rows that lie beyond them: columns whose header the OCR did not read as one
+    ("Na" for Name, "NSS" for SSN, an Email header it missed), each at most
+    _ROW_REACH header heights beyond the last. Seed 0 photo 034: an EHR list read
+    under "MRN" and "Address" only, its names, emails and SSNs outside the area."""
+    h = frame[2]
+    cells = []
+    for line in lines:
+        if not line.words or not 0.75 < _frame(line.polygon)[2] / h < 1.33 or _everyday(line):
+            continue  # print of another size, or a sign beside the screen ("Nurses Station")
+        u0, u1, v = _extent(line, frame)
+        if top < v < bottom:
+            cells.append((u0, u1))
+    grew = True
+    while grew:
+        grew = False
+        for u0, u1 in cells:
+            if u1 > right and u0 - right < _ROW_REACH * h:
+                right, grew = u1 + 0.5 * h, True
+            if u0 < left and left - u1 < _ROW_REACH * h:
+                left, grew = u0 - 0.5 * h, True
+    return left, right
+
+
+def _everyday(line: Line) -> bool:
+    """Every word of the line is an everyday word without digits."""
+    words = [w.text.strip(".,:;!?'\"()[]-") for w in line.words]
+    return all(w.isalpha() and unknown.safe_word(w) for w in words if w)
+
+
+# Cells of a table's rows beyond its header cells are taken in when at most this
+# many header heights lie between them and the area (EHR columns are far apart).
+_ROW_REACH = 10.0
 
 # An EHR screen shows the patient's banner and the chart's address bar (a URL
 # with the MRN or the name in it) just above its column headers, in print as

@@ -172,3 +172,32 @@ def test_lines_among_flagged_lines_are_found_as_pair_by_pair(seed):
         lines.append(Line((Word("x", polygon, 0.9, "t"),), polygon, 0.9, "t"))
     flagged = {i for i in range(n) if rng.random() < 0.7}
     assert set(surrounded(lines, flagged)) == _surrounded_pair_by_pair(lines, flagged)
+
+
+def misread_header_table(*extra):
+    """An EHR list whose header row was read as "Na", "MRN", "Address", "NSS": only
+    MRN and Address are headers; the Name column lies left of them and the email
+    and SSN columns right of the widest row under them."""
+    lines = [make_line(h, x=x, y=100) for h, x in (("Na", 100), ("MRN", 500), ("Address", 800), ("NSS", 2000))]
+    rows = [("Ojeda, Abigail", "E9878295", "Andador Robles 187", "abigail@outlook.com", "454-69-2907")]
+    rows += [("Morar, Amaira", "18810420", "95/08 Gulab Path", "amaira@icloud.com", "530-14-9579")]
+    for r, cells in enumerate(rows, start=1):
+        y = 100 + r * LINE_GAP
+        lines += [make_line(t, x=x, y=y) for t, x in zip(cells, (100, 500, 800, 1400, 2000), strict=True)]
+    return lines + list(extra)
+
+
+def test_cells_of_the_rows_beyond_the_header_cells_read_are_inside_the_area():
+    areas = table_areas(misread_header_table())
+    assert len(areas) == 1
+    quad, _kinds = areas[0]
+    for x in (110, 1450, 2050):  # name, email and SSN cells of the second row
+        assert covered(quad, (x, 100 + 2 * LINE_GAP + HEIGHT / 2)), x
+
+
+def test_a_sign_level_with_a_table_and_cells_far_beyond_it_stay_outside():
+    sign = make_line("Nurses Station", x=2500, y=100 + LINE_GAP)
+    far = make_line("Room 12", x=-1200, y=100 + LINE_GAP)
+    quad, _kinds = table_areas(misread_header_table(sign, far))[0]
+    assert not covered(quad, (2550, 100 + LINE_GAP + HEIGHT / 2))
+    assert not covered(quad, (-1150, 100 + LINE_GAP + HEIGHT / 2))
