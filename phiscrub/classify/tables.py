@@ -209,7 +209,9 @@ def table_areas(lines: Sequence[Line]) -> list[tuple[list[tuple[float, float]], 
     return areas
 
 
-def _widen(lines: Sequence[Line], frame, top: float, bottom: float, left: float, right: float) -> tuple[float, float]:
+def _widen(
+    lines: Sequence[Line], frame, top: float, bottom: float, left: float, right: float
+) -> tuple[float, float]:
     """`left` and `right` of a table area moved out, in `frame`, over the cells of
     its rows that lie beyond them: columns whose header the OCR did not read as one
     ("Na" for Name, "NSS" for SSN, an Email header it missed), each at most

@@ -178,7 +178,9 @@ def misread_header_table(*extra):
     """An EHR list whose header row was read as "Na", "MRN", "Address", "NSS": only
     MRN and Address are headers; the Name column lies left of them and the email
     and SSN columns right of the widest row under them."""
-    lines = [make_line(h, x=x, y=100) for h, x in (("Na", 100), ("MRN", 500), ("Address", 800), ("NSS", 2000))]
+    lines = [
+        make_line(h, x=x, y=100) for h, x in (("Na", 100), ("MRN", 500), ("Address", 800), ("NSS", 2000))
+    ]
     rows = [("Ojeda, Abigail", "E9878295", "Andador Robles 187", "abigail@outlook.com", "454-69-2907")]
     rows += [("Morar, Amaira", "18810420", "95/08 Gulab Path", "amaira@icloud.com", "530-14-9579")]
     for r, cells in enumerate(rows, start=1):
