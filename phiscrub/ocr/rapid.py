@@ -10,7 +10,9 @@ it spends most of its time detecting on a larger image than it needs. Here:
    runs again on the copy turned a quarter turn and the two box sets merge;
    areas of the copy dense with sharp edges but holding no box (print too
    small for the copy, such as an EHR table across the room) are detected
-   again at full resolution or up to twice it, within a pixel budget; a
+   again at full resolution or up to twice it, within a pixel budget, and
+   where the small print found there runs off the edge of such an area (a
+   list longer or wider than its busy corner) beside it too, a few rounds; a
    photo small enough to be detected at full size (ICDAR's 1280x720) is
    also detected on a copy twice as large (`enlarge_pixels`) and, with its
    local contrast evened out (CLAHE), at 1x and 1.5x;
@@ -83,6 +85,16 @@ _ZOOM_MAX = 2.0
 _ZOOM_PIXELS = 1_000_000
 _ZOOM_AREAS = 6
 _EDGE_CELL = 16  # detector-copy pixels over which edge density is measured
+# Small print (under _GROW_PRINT full-image pixels high) that a zoomed area cut
+# through is detected again beside it, in areas reaching _GROW_REACH of its
+# heights around it, for up to _GROW_ROUNDS more rounds; slivers under
+# _GROW_MIN_AREA full-image pixels are left out. Seed 6 photo 001: an EHR list
+# of 20-px print whose first zoomed areas held its top-left corner only.
+_GROW_PRINT = 40
+_GROW_REACH = 6.0
+_GROW_ROUNDS = 4
+_GROW_MIN_AREA = 4096
+_GROW_MIN_LINES = 3
 # Boxes of print under _SMALL_PRINT detector-copy pixels high mark areas of small
 # print; the area reaches _SMALL_PRINT_REACH detector-copy pixels around them.
 _SMALL_PRINT = 16
@@ -239,12 +251,22 @@ class RapidOcrEngine:
                 _busy_areas(small, quads + weak, scale) + _small_print_areas(quads, scale, small.shape[:2]),
                 image.shape[:2],
             )
-            total = sum(w * h for _x, _y, w, h in rects)
-            zoom = min(_ZOOM_MAX, math.sqrt(_ZOOM_PIXELS / max(total, 1)))
-            for rect in rects if zoom > 1.5 * scale else ():
-                found, faint = self._detect_zoomed(image, rect, zoom, turn=1 if turned else 0)
-                quads = _add_uncovered(quads, found)
-                zoom_weak += faint
+            done: list[tuple[int, int, int, int]] = []
+            for _round in range(1 + _GROW_ROUNDS):
+                total = sum(w * h for _x, _y, w, h in rects)
+                zoom = min(_ZOOM_MAX, math.sqrt(_ZOOM_PIXELS / max(total, 1)))
+                if not rects or zoom <= 1.5 * scale:
+                    break
+                edge = []
+                for rect in rects:
+                    found, faint = self._detect_zoomed(image, rect, zoom, turn=1 if turned else 0)
+                    quads = _add_uncovered(quads, found)
+                    zoom_weak += faint
+                    edge += _at_cut_edge(found, rect, image.shape[:2])
+                done += rects
+                # Print the zoomed area cut through (an EHR list running on past
+                # it) goes on beside it: detect there too, a few rounds at most.
+                rects = _beyond(edge, done, image.shape[:2])
         t1 = time.perf_counter()
         results, orders = self._read_quads(image, quads)
         t2 = time.perf_counter()
@@ -694,6 +716,53 @@ def _busy_areas(
         x1, y1 = int(math.ceil(min(x + w + 8, sw) / scale)), int(math.ceil(min(y + h + 8, sh) / scale))
         rects.append((x0, y0, x1 - x0, y1 - y0))
     return rects
+
+
+def _at_cut_edge(
+    found: Sequence[np.ndarray], rect: tuple[int, int, int, int], shape: tuple[int, int]
+) -> list[np.ndarray]:
+    """Boxes of small print (short side under _GROW_PRINT full-image pixels)
+    found in `rect` that reach within their own height of one of its sides,
+    unless that side is the image's edge: lines the rectangle cut through."""
+    x, y, w, h = rect
+    height, width = shape
+    out = []
+    for q in found:
+        short = min(np.linalg.norm(q[0] - q[1]), np.linalg.norm(q[0] - q[3]))
+        if short >= _GROW_PRINT:
+            continue
+        (x0, y0), (x1, y1) = q.min(axis=0), q.max(axis=0)
+        if (
+            (x > 0 and x0 - x < short)
+            or (y > 0 and y0 - y < short)
+            or (x + w < width and x + w - x1 < short)
+            or (y + h < height and y + h - y1 < short)
+        ):
+            out.append(q)
+    return out
+
+
+def _beyond(
+    edge: Sequence[np.ndarray], done: Sequence[tuple[int, int, int, int]], shape: tuple[int, int]
+) -> list[tuple[int, int, int, int]]:
+    """Rectangles (x, y, w, h, full-image pixels) reaching _GROW_REACH of their
+    heights around the boxes in `edge`, less what `done` already covers."""
+    if len(edge) < _GROW_MIN_LINES:
+        return []
+    height, width = shape
+    f = 8  # a mask at 1/8 scale is fine enough for rectangles
+    mask = np.zeros((height // f + 1, width // f + 1), np.uint8)
+    for q in edge:
+        short = min(np.linalg.norm(q[0] - q[1]), np.linalg.norm(q[0] - q[3]))
+        (x0, y0), (x1, y1) = q.min(axis=0) - _GROW_REACH * short, q.max(axis=0) + _GROW_REACH * short
+        mask[max(int(y0 // f), 0) : int(y1 // f) + 1, max(int(x0 // f), 0) : int(x1 // f) + 1] = 1
+    for x, y, w, h in done:
+        mask[y // f : (y + h) // f, x // f : (x + w) // f] = 0
+    # slivers along what was done (under 40 px) would join areas around its corners
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    _n, _labels, stats, _c = cv2.connectedComponentsWithStats(mask)
+    rects = [(x * f, y * f, w * f, h * f) for x, y, w, h, area in stats[1:] if area * f * f >= _GROW_MIN_AREA]
+    return _merge_rects(rects, shape)
 
 
 def _small_print_areas(

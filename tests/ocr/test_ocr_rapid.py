@@ -209,7 +209,6 @@ def test_add_uncovered_keeps_boxes_mostly_outside_those_kept():
     assert len(kept) == 1  # the caller's list is not changed
 
 
-
 def test_boxes_a_zoomed_pass_is_unsure_of_get_a_second_look(rapid, monkeypatch):
     # Seed 4 photo 023: a wristband's lines, 20 px high, slanted and blurred.
     # The 1600-px copy found no box on it; its busy area, detected again,
@@ -277,3 +276,25 @@ def test_boxes_nothing_could_be_read_from_are_returned_as_text_areas(rapid, monk
     for area in areas2:
         box = area.box
         assert x0 - 40 <= box.x and box.x2 <= x1 + 40 and y0 - 40 <= box.y and box.y2 <= y1 + 40
+
+
+def test_small_print_a_zoomed_area_cut_through_is_looked_for_beside_it():
+    from phiscrub.ocr.rapid import _at_cut_edge, _beyond
+
+    def box(x, y, w, h):
+        return np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float64)
+
+    shape = (3000, 4000)
+    rect = (1000, 1000, 600, 400)  # x, y, w, h
+    inside = box(1100, 1100, 200, 20)
+    cut = [box(1450, 1100 + 40 * i, 148, 20) for i in range(3)]  # rows running off its right side
+    big = box(1300, 1300, 298, 60)  # large print at the edge: not small print
+    assert [q.tolist() for q in _at_cut_edge([inside, big, *cut], rect, shape)] == [q.tolist() for q in cut]
+    at_image_edge = (0, 0, 600, 400)
+    assert _at_cut_edge([box(2, 100, 100, 20)], at_image_edge, shape) == []  # the photo ends there
+    rects = _beyond(cut, [rect], shape)
+    assert rects, "no area beside the cut lines"
+    for x, y, w, h in rects:
+        assert x >= 1600 - 8 and x + w > 1700  # right of the zoomed area, reaching on
+        assert y < 1100 and y + h > 1200
+    assert _beyond(cut[:2], [rect], shape) == []  # one or two lines: a label, not a list
