@@ -351,7 +351,8 @@ def _targets(report: dict) -> list[str]:
         "",
         "## Targets",
         "",
-        "The default mode against the figures the benchmark issue asks for (tuned on seeds 0-3; "
+        "The default mode against the figures the benchmark issue asks for (tuned on the seeds "
+        "before it, listed in benchmarks/NOTES.md; "
         "the report of record uses a seed that was never tuned on), and the thorough mode's "
         "ICDAR figure beside the default's. Why a figure is missed: `benchmarks/NOTES.md`.",
         "",
