@@ -148,13 +148,6 @@ def _context(lines: Sequence[Line], by_line: dict[int, list[tuple[Hit, int, int]
     }
 
 
-def _plain_words(line: Line) -> bool:
-    """Every word of the line is an everyday word without digits ("Welcome to your
-    room", a whiteboard's heading among the patient's details written under it)."""
-    words = [w.text.strip(".,:;!?'\"()[]-") for w in line.words]
-    return all(w.isalpha() and unknown.safe_word(w) for w in words if w)
-
-
 def _edge(word, side: int) -> tuple[float, float]:
     """Middle of a word quad's left (side 0) or right (side 1) edge."""
     pts = word.polygon.points if len(word.polygon.points) == 4 else word.polygon.box.to_polygon().points
@@ -228,7 +221,7 @@ def classify(lines: Sequence[Line], engine: str = "ocr") -> list[Finding]:
     by_line = _spans(lines)
     context = _context(lines, by_line)
     for li, (kind, reason) in tables.surrounded(lines, set(by_line) | set(context)).items():
-        if not _plain_words(lines[li]):
+        if not unknown.plain_words(lines[li]):
             context[li] = Hit(kind, 0, len(lines[li].text), 0.75, tables.CLASSIFIER, reason)
     findings = []
     for li in sorted(set(by_line) | set(context)):

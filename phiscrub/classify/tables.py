@@ -220,7 +220,7 @@ def _widen(
     h = frame[2]
     cells = []
     for line in lines:
-        if not line.words or not 0.75 < _frame(line.polygon)[2] / h < 1.33 or _everyday(line):
+        if not line.words or not 0.75 < _frame(line.polygon)[2] / h < 1.33 or unknown.plain_words(line):
             continue  # print of another size, or a sign beside the screen ("Nurses Station")
         u0, u1, v = _extent(line, frame)
         if top < v < bottom:
@@ -234,12 +234,6 @@ def _widen(
             if u0 < left and left - u1 < _ROW_REACH * h:
                 left, grew = u0 - 0.5 * h, True
     return left, right
-
-
-def _everyday(line: Line) -> bool:
-    """Every word of the line is an everyday word without digits."""
-    words = [w.text.strip(".,:;!?'\"()[]-") for w in line.words]
-    return all(w.isalpha() and unknown.safe_word(w) for w in words if w)
 
 
 # Cells of a table's rows beyond its header cells are taken in when at most this

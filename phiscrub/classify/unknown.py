@@ -148,6 +148,14 @@ def _near_vocabulary(lower: str) -> bool:
 
 
 @functools.lru_cache(maxsize=65536)
+def plain_words(line: Line) -> bool:
+    """Every word of the line is an everyday word without digits ("Welcome to your
+    room", a whiteboard's heading among the patient's details written under it, a
+    sign beside a screen)."""
+    words = [w.text.strip(".,:;!?'\"()[]-") for w in line.words]
+    return all(w.isalpha() and safe_word(w) for w in words if w)
+
+
 def safe_word(word: str) -> bool:
     """Is this run of letters safe to leave uncovered without any other context?"""
     lower = word.lower()
