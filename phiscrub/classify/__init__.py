@@ -239,6 +239,16 @@ def classify(lines: Sequence[Line], engine: str = "ocr") -> list[Finding]:
                 f"a table with {', '.join(kinds)} columns, covered whole (cells OCR could not read too)",
             )
         )
+    for quad in tables.record_blocks(lines, set(by_line) | set(context)):
+        findings.append(
+            Finding(
+                Kind.TEXT,
+                Polygon.of(quad),
+                0.6,
+                f"{engine}+{tables.BLOCKS}",
+                "rows of records, most of them flagged, covered whole (cells OCR could not read too)",
+            )
+        )
     logger.debug("classify: %d lines -> %d findings", len(lines), len(findings))
     return findings
 

@@ -11,6 +11,8 @@
   with a label of its own.
 - A line of print among lines of the same size that are nearly all flagged is
   part of the same record, however it was read (`surrounded`).
+- Rows of records of one size, most of them flagged, are covered whole with a
+  margin, unread cells between and around them too (`record_blocks`).
 
 Works on OCR lines only; returns which lines to cover and why, never text.
 """
@@ -28,6 +30,7 @@ from phiscrub.classify._text import _frame
 from phiscrub.models import Kind, Line
 
 CLASSIFIER = "tables"
+BLOCKS = "blocks"
 
 _HEADERS = (
     (Kind.SSN, L.SSN_LABEL_RE),
@@ -333,3 +336,112 @@ def surrounded(lines: Sequence[Line], flagged: set[int]) -> dict[int, tuple[Kind
     for k in np.flatnonzero(~is_flagged & (count >= _MIN_NEIGHBOURS) & (among >= _FLAGGED_SHARE * count)):
         out[read[k]] = (Kind.TEXT, "among flagged lines of the same print")
     return out
+
+
+# A block of records: lines of one size, each within _BLOCK_ALONG of their heights
+# of another along x and _BLOCK_ACROSS along y, at least _BLOCK_MIN_LINES of them,
+# _BLOCK_MIN_FLAGGED and _BLOCK_FLAGGED_SHARE of them flagged, in at least
+# _BLOCK_ROWS rows of two cells or more (an EHR list, not a whiteboard's column of
+# values). Its area reaches _BLOCK_PAD heights past its lines along them and
+# _BLOCK_PAD_ACROSS heights above and below (a banner or a highlighted row the
+# OCR did not read).
+_BLOCK_ALONG = 3.0
+_BLOCK_ACROSS = 1.5
+_BLOCK_SIZE_RATIO = 0.7
+_BLOCK_MIN_LINES = 4
+_BLOCK_MIN_FLAGGED = 3
+_BLOCK_FLAGGED_SHARE = 0.5
+_BLOCK_ROWS = 3
+_BLOCK_PAD = 0.5
+_BLOCK_PAD_ACROSS = 1.5
+
+
+def record_blocks(lines: Sequence[Line], flagged: set[int]) -> list[list[tuple[float, float]]]:
+    """Areas of the photo holding rows of records of which many lines are flagged,
+    each as a quadrilateral in image pixels, to be covered whole.
+
+    On an EHR screen the OCR reads some cells and not others, and a cell read
+    badly is not flagged: seed 7 had three screens each half covered, their
+    unread banner, highlighted row or far columns showing (photos 013, 019, 039).
+    The table rule needs a header row read; this one needs only the records'
+    own flagged cells. Everyday words ("Welcome to your room") are never part of
+    a block, so a whiteboard's heading stays out of it."""
+    members = [i for i, line in enumerate(lines) if line.words and not unknown.plain_words(line)]
+    if len(members) < _BLOCK_MIN_LINES:
+        return []
+    boxes = [lines[i].polygon.box for i in members]
+    x1, y1, x2, y2 = np.array([(b.x, b.y, b.x2, b.y2) for b in boxes], dtype=np.float64).T
+    h = np.array([_frame(lines[i].polygon)[2] for i in members], dtype=np.float64)
+    ratio = h[None, :] / h[:, None]
+    dx = np.maximum(np.maximum(x1[None, :] - x2[:, None], x1[:, None] - x2[None, :]), 0.0)
+    dy = np.maximum(np.maximum(y1[None, :] - y2[:, None], y1[:, None] - y2[None, :]), 0.0)
+    low = np.minimum(h[:, None], h[None, :])
+    near = (
+        (ratio > _BLOCK_SIZE_RATIO)
+        & (ratio < 1 / _BLOCK_SIZE_RATIO)
+        & (dx <= _BLOCK_ALONG * low)
+        & (dy <= _BLOCK_ACROSS * low)
+    )
+    parent = list(range(len(members)))
+
+    def root(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for a, b in zip(*np.nonzero(np.triu(near, 1)), strict=True):
+        parent[root(int(a))] = root(int(b))
+    groups: dict[int, list[int]] = {}
+    for k in range(len(members)):
+        groups.setdefault(root(k), []).append(members[k])
+    areas = []
+    for group in groups.values():
+        marked = sum(i in flagged for i in group)
+        if (
+            len(group) < _BLOCK_MIN_LINES
+            or marked < _BLOCK_MIN_FLAGGED
+            or marked < _BLOCK_FLAGGED_SHARE * len(group)
+        ):
+            continue
+        quad = _block_quad([lines[i] for i in group])
+        if quad is not None:
+            areas.append(quad)
+    return areas
+
+
+def _block_quad(group: Sequence[Line]) -> list[tuple[float, float]] | None:
+    """The padded area of a block's lines in their common frame, or None when they
+    do not stand in _BLOCK_ROWS rows of two cells or more."""
+    # The common direction: the lines' own directions averaged at twice their
+    # angle, so upside-down lines count the same as upright ones.
+    c2 = s2 = 0.0
+    for line in group:
+        (ux, uy), _v, _h = _frame(line.polygon)
+        c2, s2 = c2 + ux * ux - uy * uy, s2 + 2 * ux * uy
+    angle = 0.5 * np.arctan2(s2, c2)
+    ux, uy = float(np.cos(angle)), float(np.sin(angle))
+    vx, vy = -uy, ux
+    heights = [_frame(line.polygon)[2] for line in group]
+    centres = sorted(
+        (line.polygon.center[0] * vx + line.polygon.center[1] * vy, hl)
+        for line, hl in zip(group, heights, strict=True)
+    )
+    rows, run = 0, [centres[0]]
+    for v, hl in centres[1:]:
+        if v - run[-1][0] < 0.5 * hl:
+            run.append((v, hl))
+            continue
+        rows += len(run) >= 2
+        run = [(v, hl)]
+    rows += len(run) >= 2
+    if rows < _BLOCK_ROWS:
+        return None
+    pts = np.array([p for line in group for p in line.polygon.points], dtype=np.float64)
+    u = pts @ (ux, uy)
+    v = pts @ (vx, vy)
+    h = float(np.median(heights))
+    left, right = u.min() - _BLOCK_PAD * h, u.max() + _BLOCK_PAD * h
+    top, bottom = v.min() - _BLOCK_PAD_ACROSS * h, v.max() + _BLOCK_PAD_ACROSS * h
+    corners = [(left, top), (right, top), (right, bottom), (left, bottom)]
+    return [(a * ux + b * vx, a * uy + b * vy) for a, b in corners]

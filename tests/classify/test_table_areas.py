@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from phiscrub.classify import classify
+from phiscrub.classify import classify, tables
 from phiscrub.classify.tables import table_areas
 from phiscrub.models import Kind, Line, Polygon, Word
 
@@ -124,10 +124,71 @@ def test_a_misread_line_among_flagged_lines_of_the_same_print_is_covered():
     assert all(any(covers(f, w) for f in findings) for w in odd.words)
 
 
-def test_a_heading_of_everyday_words_among_flagged_lines_is_left():
+def test_a_heading_of_everyday_words_among_flagged_lines_is_not_taken_for_a_record():
     lines, odd = _screen_rows("Welcome back all")
     findings = classify(lines)
-    assert not any(any(covers(f, w) for f in findings) for w in odd.words)
+    line_findings = [f for f in findings if not f.detector.endswith(tables.BLOCKS)]
+    assert not any(any(covers(f, w) for f in line_findings) for w in odd.words)
+
+
+def _ehr_list(rows: int, x: float = 100.0, y: float = 100.0):
+    # An EHR list with no header row read: names, record numbers and phones.
+    people = [
+        ("Lawrence, Jemma", "MR0B5131", "552-404-4862"),
+        ("Hernandez, Veer", "MR7715871", "501-442-4764"),
+        ("Novak, Alice", "MR6609180", "376-885-6598"),
+        ("Moralen, Iordan", "MR1341179", "970-508-9116"),
+        ("Russell, Sheila", "MR2287710", "608-234-7450"),
+    ]
+    lines = []
+    for i, (name, mrn, phone) in enumerate(people[:rows]):
+        row_y = y + i * LINE_GAP
+        lines += [
+            make_line(t, x=x + dx, y=row_y) for t, dx in zip((name, mrn, phone), (0, 330, 600), strict=True)
+        ]
+    return lines
+
+
+def test_rows_of_flagged_records_are_covered_whole_with_their_unread_cells():
+    lines = _ehr_list(4)
+    blocks = [f for f in classify(lines) if f.detector.endswith(tables.BLOCKS)]
+    assert len(blocks) == 1
+    quad = blocks[0].polygon.points
+    right = max(p[0] for line in lines for p in line.polygon.points)
+    # The email column the OCR never boxed, just right of the phones, stays
+    # outside; the banner row above and a highlighted row below are inside.
+    assert covered(quad, (150, 100 - LINE_GAP + HEIGHT / 2))
+    assert covered(quad, (150, 100 + 4 * LINE_GAP + HEIGHT / 2))
+    assert not covered(quad, (right + 2 * HEIGHT, 150))
+    assert not covered(quad, (150, 100 - 3 * LINE_GAP))
+
+
+def test_a_turned_list_is_covered_in_its_own_frame():
+    lines = [
+        make_line(line.text, x=line.polygon.points[0][0], y=line.polygon.points[0][1], angle=180.0)
+        for line in _ehr_list(4)
+    ]
+    assert [f for f in classify(lines) if f.detector.endswith(tables.BLOCKS)]
+
+
+def test_a_whiteboards_column_of_values_is_no_block():
+    # One value per row beside its label, as on a whiteboard: each line is
+    # covered on its own, the board's heading is not.
+    lines = [make_line("Welcome to your room", x=100, y=50)]
+    for i, (label, value) in enumerate(
+        [("Patient:", "Maria Ortiz"), ("DOB:", "03/14/1962"), ("MRN:", "MR0B5131"), ("Doctor:", "Dr. Swift")]
+    ):
+        lines += [
+            make_line(label, x=100, y=100 + i * LINE_GAP),
+            make_line(value, x=700, y=100 + i * LINE_GAP),
+        ]
+    findings = classify(lines)
+    assert not [f for f in findings if f.detector.endswith(tables.BLOCKS)]
+    assert not any(covers(f, w) for f in findings for w in lines[0].words)
+
+
+def test_two_rows_are_not_enough_for_a_block():
+    assert not tables.record_blocks(_ehr_list(2), set(range(6)))
 
 
 def _surrounded_pair_by_pair(lines, flagged):
