@@ -130,6 +130,7 @@ class Scanner:
 
     def scan(self, pixels: np.ndarray) -> ScanResult:
         """Scan an upright RGB uint8 array (H, W, 3)."""
+        from phiscrub import screens
         from phiscrub.classify import all_text, classify
         from phiscrub.ocr.base import text_turns
 
@@ -179,6 +180,7 @@ class Scanner:
                 findings += all_text(lines, engine=name, areas=unread)
             else:
                 findings += classify(lines, engine=name)
+                findings += screens.panels(pixels, lines, findings)
             timings["classify"] = time.perf_counter() - t
             # Text standing sideways or upside down says the photo is turned; the
             # face detector's probes miss small faces in such a photo.

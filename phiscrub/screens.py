@@ -1,0 +1,130 @@
+"""The screen around a block of records: an EHR on a monitor covered whole.
+
+`classify` finds blocks of records from the OCR's lines alone (rows of one size,
+most of them flagged; `classify.tables.record_blocks`), and covers the lines it
+read with a margin. On a screen across the room the OCR boxes some columns and
+not others: seed 7 photo 013 had a screen's name column never boxed, photo 019
+its email and SSN columns, photo 039 a white-on-blue highlighted row, all beside
+a block that was found. This module widens each block to the panel it is shown
+on, found in the pixels:
+
+- the panel's colour is the commonest colour inside the block (the screen's
+  background, not its print);
+- the panel is every pixel of about that colour (a dark screen's bezel too),
+  its print filled in, in the parts that overlap the block, and it must stand
+  clear of the search window around the block (else it ran into a wall of the
+  same colour), not be many times larger than the block, and be roughly a
+  rectangle (else it ran into a whiteboard touching the screen).
+
+Any doubt leaves the block as it was. Works on one RGB array; no Qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from phiscrub.models import Finding, Kind, Line, Polygon
+
+SCREENS = "screen"
+
+# The search window reaches this many times the block's larger side around it.
+_REACH = 1.0
+# The window is looked at with its longer side at most this many pixels.
+_WORK_SIDE = 600
+# A pixel is of the panel's colour when no channel differs by more than this.
+_TOLERANCE = 28
+# Print inside the panel is filled in by closing over this many text heights.
+_FILL = 0.6
+# Parts of the panel's colour that overlap the block by at least this share of
+# it are the panel; together they must overlap at least _MIN_COVER of it.
+_MIN_PART = 0.05
+_MIN_COVER = 0.5
+# The panel is at most this many times the block's area, and fills at least
+# this share of its smallest enclosing rectangle.
+_MAX_GROWTH = 6.0
+_MIN_RECTANGULAR = 0.8
+
+
+def panel_around(pixels: np.ndarray, quad: Sequence[Sequence[float]], text_height: float) -> Polygon | None:
+    """The outline (convex, image pixels) of the screen panel a block of records
+    (`quad`, print `text_height` pixels high) is shown on, or None when no panel
+    can be told apart from what is around it."""
+    height, width = pixels.shape[:2]
+    q = np.asarray(quad, np.float64)
+    (x0, y0), (x1, y1) = q.min(axis=0), q.max(axis=0)
+    reach = _REACH * max(x1 - x0, y1 - y0)
+    wx0, wy0 = int(max(0, x0 - reach)), int(max(0, y0 - reach))
+    wx1, wy1 = int(min(width, x1 + reach)), int(min(height, y1 + reach))
+    if wx1 - wx0 < 8 or wy1 - wy0 < 8:
+        return None
+    window = pixels[wy0:wy1, wx0:wx1]
+    scale = min(1.0, _WORK_SIDE / max(window.shape[:2]))
+    small = window
+    if scale < 1:
+        small = cv2.resize(window, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    inside = np.zeros(small.shape[:2], np.uint8)
+    cv2.fillPoly(inside, [np.round((q - (wx0, wy0)) * scale).astype(np.int32)], 1)
+    block_area = int(inside.sum())
+    if block_area < 16:
+        return None
+    values = small[inside > 0].astype(np.int32)
+    bins = (values // 16) @ np.array([256, 16, 1])
+    background = np.median(values[bins == np.bincount(bins).argmax()], axis=0)
+    mask = (np.abs(small.astype(np.int32) - background).max(axis=2) <= _TOLERANCE).astype(np.uint8)
+    k = max(3, int(round(_FILL * text_height * scale)) | 1)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    count, labels = cv2.connectedComponents(mask, connectivity=4)
+    overlap = np.bincount(labels[inside > 0], minlength=count)
+    overlap[0] = 0
+    parts = np.flatnonzero(overlap >= _MIN_PART * block_area)
+    if overlap[parts].sum() < _MIN_COVER * block_area:
+        return None
+    panel = np.isin(labels, parts).astype(np.uint8)
+    ys, xs = np.nonzero(panel)
+    if xs.min() == 0 or ys.min() == 0 or xs.max() == small.shape[1] - 1 or ys.max() == small.shape[0] - 1:
+        return None  # it runs on out of the window: a wall or desk of the screen's colour
+    if len(xs) > _MAX_GROWTH * block_area:
+        return None
+    contours, _ = cv2.findContours(panel, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    points = np.concatenate(contours)
+    _centre, (rw, rh), _angle = cv2.minAreaRect(points)
+    if len(xs) < _MIN_RECTANGULAR * rw * rh:
+        return None  # not a screen's shape: it ran into a board or sign touching it
+    hull = cv2.convexHull(points)
+    hull = cv2.approxPolyDP(hull, 0.01 * cv2.arcLength(hull, True), True).reshape(-1, 2).astype(np.float64)
+    return Polygon.of((hull / scale + (wx0, wy0)).tolist())
+
+
+def panels(pixels: np.ndarray, lines: Sequence[Line], findings: Sequence[Finding]) -> list[Finding]:
+    """A finding for the screen panel around each block of records among
+    `findings` (see `classify.tables.record_blocks`), where one is found."""
+    from phiscrub.classify._text import _frame
+    from phiscrub.classify.tables import BLOCKS
+
+    out = []
+    for block in findings:
+        if not block.detector.endswith("+" + BLOCKS):
+            continue
+        area = np.float32(block.polygon.points)
+        heights = [
+            _frame(line.polygon)[2]
+            for line in lines
+            if line.words and cv2.pointPolygonTest(area, tuple(map(float, line.polygon.center)), False) >= 0
+        ]
+        if not heights:
+            continue
+        panel = panel_around(pixels, block.polygon.points, float(np.median(heights)))
+        if panel is not None:
+            out.append(
+                Finding(
+                    Kind.TEXT,
+                    panel,
+                    block.score,
+                    block.detector.removesuffix(BLOCKS) + SCREENS,
+                    "the screen showing rows of records, covered whole",
+                )
+            )
+    return out
