@@ -300,6 +300,20 @@ def _row_frame(cells: Sequence[Line], frame):
     return (ux, uy), (nvx, nvy), h
 
 
+def _pairs(lines: Sequence[Line], idx: Sequence[int]):
+    """For the lines `idx`, every pair at once (a dense screen holds a few hundred
+    lines): their heights, ratio[i, j] (j's height over i's), and the gaps dx, dy
+    between their bounding boxes (0 where they overlap)."""
+    boxes = [lines[i].polygon.box for i in idx]
+    x1, y1, x2, y2 = np.array([(b.x, b.y, b.x2, b.y2) for b in boxes], dtype=np.float64).T
+    h = np.array([_frame(lines[i].polygon)[2] for i in idx], dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = h[None, :] / h[:, None]
+    dx = np.maximum(np.maximum(x1[None, :] - x2[:, None], x1[:, None] - x2[None, :]), 0.0)
+    dy = np.maximum(np.maximum(y1[None, :] - y2[:, None], y1[:, None] - y2[None, :]), 0.0)
+    return h, ratio, dx, dy
+
+
 # A line is surrounded when at least _MIN_NEIGHBOURS lines of about its height lie
 # within _NEAR of its heights around it and at least _FLAGGED_SHARE of them are flagged.
 _MIN_NEIGHBOURS = 3
@@ -318,16 +332,8 @@ def surrounded(lines: Sequence[Line], flagged: set[int]) -> dict[int, tuple[Kind
     read = [i for i, line in enumerate(lines) if line.words]
     if not read:
         return {}
-    # Every pair at once: a dense screen holds a few hundred lines.
-    boxes = [lines[i].polygon.box for i in read]
-    corners = np.array([(b.x, b.y, b.x2, b.y2) for b in boxes], dtype=np.float64)
-    x1, y1, x2, y2 = corners.T
-    h = np.array([_frame(lines[i].polygon)[2] for i in read], dtype=np.float64)
+    h, ratio, dx, dy = _pairs(lines, read)
     is_flagged = np.array([i in flagged for i in read])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = h[None, :] / h[:, None]  # [i, j]: j's height over i's
-    dx = np.maximum(np.maximum(x1[None, :] - x2[:, None], x1[:, None] - x2[None, :]), 0.0)
-    dy = np.maximum(np.maximum(y1[None, :] - y2[:, None], y1[:, None] - y2[None, :]), 0.0)
     near = (ratio > 0.7) & (ratio < 1.4) & (np.maximum(dx, dy) <= _NEAR * h[:, None])
     np.fill_diagonal(near, False)
     count = near.sum(axis=1)
@@ -369,12 +375,7 @@ def record_blocks(lines: Sequence[Line], flagged: set[int]) -> list[list[tuple[f
     members = [i for i, line in enumerate(lines) if line.words and not unknown.plain_words(line)]
     if len(members) < _BLOCK_MIN_LINES:
         return []
-    boxes = [lines[i].polygon.box for i in members]
-    x1, y1, x2, y2 = np.array([(b.x, b.y, b.x2, b.y2) for b in boxes], dtype=np.float64).T
-    h = np.array([_frame(lines[i].polygon)[2] for i in members], dtype=np.float64)
-    ratio = h[None, :] / h[:, None]
-    dx = np.maximum(np.maximum(x1[None, :] - x2[:, None], x1[:, None] - x2[None, :]), 0.0)
-    dy = np.maximum(np.maximum(y1[None, :] - y2[:, None], y1[:, None] - y2[None, :]), 0.0)
+    h, ratio, dx, dy = _pairs(lines, members)
     low = np.minimum(h[:, None], h[None, :])
     near = (
         (ratio > _BLOCK_SIZE_RATIO)
@@ -415,14 +416,13 @@ def _block_quad(group: Sequence[Line]) -> list[tuple[float, float]] | None:
     do not stand in _BLOCK_ROWS rows of two cells or more."""
     # The common direction: the lines' own directions averaged at twice their
     # angle, so upside-down lines count the same as upright ones.
-    c2 = s2 = 0.0
-    for line in group:
-        (ux, uy), _v, _h = _frame(line.polygon)
-        c2, s2 = c2 + ux * ux - uy * uy, s2 + 2 * ux * uy
+    frames = [_frame(line.polygon) for line in group]
+    c2 = sum(fx * fx - fy * fy for (fx, fy), _v, _h in frames)
+    s2 = sum(2 * fx * fy for (fx, fy), _v, _h in frames)
     angle = 0.5 * np.arctan2(s2, c2)
     ux, uy = float(np.cos(angle)), float(np.sin(angle))
     vx, vy = -uy, ux
-    heights = [_frame(line.polygon)[2] for line in group]
+    heights = [hl for _u, _v, hl in frames]
     centres = sorted(
         (line.polygon.center[0] * vx + line.polygon.center[1] * vy, hl)
         for line, hl in zip(group, heights, strict=True)
