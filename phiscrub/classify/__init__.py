@@ -98,6 +98,8 @@ def _merge(matches: list[tuple[Hit, frozenset[WordRef]]]) -> list[tuple[Hit, fro
 # approximate, and the words left between flagged ones are usually part of the
 # same value ("5, rue de Descamps").
 WHOLE_LINE_SHARE = 0.5
+# The most words a label's value line may have to be covered for the label alone.
+_LABEL_VALUE_WORDS = 4
 # Padding along the line, in text heights, for a span inside a line and for the
 # ends of a line that is covered whole.
 SPAN_PAD_ALONG = 0.5
@@ -130,10 +132,29 @@ def _spans(lines: Sequence[Line]) -> dict[int, list[tuple[Hit, int, int]]]:
     return by_line
 
 
+def _label_values(lines: Sequence[Line]) -> dict[int, tuple[Kind, str]]:
+    """The value line of each line that is only a PHI label ("DOB:", "Patient:",
+    "MRN"), whatever the OCR made of it: a handwritten "24 JAN 1998" read as
+    "bbl NS" is still the date of birth. Values longer than a few words are left
+    to the classifiers."""
+    labels = frozenset(i for i, line in enumerate(lines) if _label_only(line))
+    found = {}
+    for i in labels:
+        kind = tables.header_kind(lines[i].text)
+        if kind is None:
+            continue
+        j = value_line_after(lines, i, labels)
+        if j is not None and len(lines[j].words) <= _LABEL_VALUE_WORDS:
+            found[j] = (kind, f"beside a {kind.value} label")
+    return found
+
+
 def _context(lines: Sequence[Line], by_line: dict[int, list[tuple[Hit, int, int]]]) -> dict[int, Hit]:
     """Whole lines to cover because of where they are: in a table column under a
-    header, or on the line after an address."""
+    header, beside a label, or on the line after an address."""
     context = tables.column_values(lines)
+    for li, found in _label_values(lines).items():
+        context.setdefault(li, found)
     address_lines = {
         li
         for li, spans in by_line.items()

@@ -146,7 +146,10 @@ def value_line_after(lines: Sequence[Line], i: int, labels: frozenset[int] = fro
         v_o = [x * vx + y * vy for x, y in opts]
         ou0, ou1, ovmid = min(u_o), max(u_o), sum(v_o) / len(v_o)
         dv = ovmid - vmid
-        if abs(dv) < 0.6 * h and -0.5 * h < ou0 - u1 < 6 * h:  # right beside
+        # Beside: on the same midline, or (a larger handwritten value) with the
+        # label's midline inside the value's own height.
+        beside = abs(dv) < 0.6 * h or abs(dv) < 0.45 * _frame(other.polygon)[2]
+        if beside and -0.5 * h < ou0 - u1 < 6 * h:  # right beside
             cost = (ou0 - u1) / h
         elif 0.5 * h < dv < 2.6 * h and ou0 < u1 and ou1 > u0 - h:  # below, overlapping
             cost = dv / h + abs(ou0 - u0) / (4 * h)

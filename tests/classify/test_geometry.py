@@ -1,7 +1,7 @@
 import pytest
 
 from phiscrub.classify import all_text, classify
-from phiscrub.models import Kind, Line, Polygon
+from phiscrub.models import Kind, Line, Polygon, Word
 
 from .conftest import HEIGHT, covered_words, covers, make_line, make_lines, perspective_line
 
@@ -49,6 +49,38 @@ def test_value_beside_its_label_wins_over_the_label_below():
     value = make_line("Bond, Joan", x=100 + 12 * 20)
     lines = [*labels, value]
     assert covered_words(classify(lines), lines, Kind.NAME) == ["Patient:", "Bond,", "Joan"]
+
+
+def _scaled_line(text: str, x: float, y: float, scale: float) -> Line:
+    """A line `scale` times the size of make_line's (a value written large by hand)."""
+    base = make_line(text, x=0.0, y=0.0)
+
+    def moved(polygon: Polygon) -> Polygon:
+        return Polygon(tuple((x + px * scale, y + py * scale) for px, py in polygon.points))
+
+    words = tuple(Word(w.text, moved(w.polygon), w.score, w.engine) for w in base.words)
+    return Line(words, moved(base.polygon), base.score, base.engine)
+
+
+def test_large_handwritten_value_sitting_low_beside_its_label_is_found():
+    # The label's midline (y 115) is inside the value's height (95 to 179) though
+    # the value's own midline is 22 px lower, more than the label's 0.6 heights.
+    label = make_line("DOB:", x=100, y=100)
+    value = _scaled_line("04 JAN 1949", x=100 + 6 * 20, y=95, scale=2.8)
+    assert covered_words(classify([label, value]), [label, value], Kind.DATE) == ["DOB:", "04", "JAN", "1949"]
+
+
+def test_value_beside_a_phi_label_is_covered_whatever_the_ocr_read():
+    # A handwritten "24 JAN 1998" the OCR read as "bbl NS": it is still the value
+    # of the date-of-birth label beside it.
+    lines = [make_line("DOB:", x=100), make_line("bbl NS", x=100 + 6 * 20)]
+    assert covered_words(classify(lines), lines, Kind.DATE) == ["bbl", "NS"]
+    # A label that does not ask for PHI leaves its everyday value alone.
+    lines = [make_line("Goals:", x=100), make_line("walk today", x=100 + 8 * 20)]
+    assert classify(lines) == []
+    # A long value is left to the classifiers.
+    lines = [make_line("Patient:", x=100), make_line("is asked to walk the hall today", x=100 + 10 * 20)]
+    assert covered_words(classify(lines), lines) == []
 
 
 def test_label_does_not_reach_a_line_far_away():
