@@ -168,8 +168,9 @@ class Scanner:
         turns = 0
         if ocr is not None:
             t = time.perf_counter()
-            if self.all_text and hasattr(ocr, "read_text_areas"):
-                # Every text region: boxes on text the OCR could not read count too.
+            if hasattr(ocr, "read_text_areas"):
+                # Boxes on text the OCR could not read count too: all of them in
+                # all-text mode, those beside flagged lines otherwise.
                 lines, unread = ocr.read_text_areas(pixels)
             else:
                 lines, unread = ocr.read(pixels), []
@@ -179,7 +180,7 @@ class Scanner:
             if self.all_text:
                 findings += all_text(lines, engine=name, areas=unread)
             else:
-                findings += classify(lines, engine=name)
+                findings += classify(lines, engine=name, areas=unread)
                 findings += screens.panels(pixels, lines, findings)
             timings["classify"] = time.perf_counter() - t
             # Text standing sideways or upside down says the photo is turned; the

@@ -234,11 +234,12 @@ def _line_findings(
     return findings
 
 
-def classify(lines: Sequence[Line], engine: str = "ocr") -> list[Finding]:
+def classify(lines: Sequence[Line], engine: str = "ocr", areas: Sequence[Polygon] = ()) -> list[Finding]:
     """Findings for every piece of PHI the classifiers recognise in OCR `lines`
     (reading order), and for every word not known to be safe. Each finding
     covers whole words, label included when the value had one, with one finding
-    per OCR line an entity spans."""
+    per OCR line an entity spans. Text `areas` the OCR found but could not read
+    are covered where they continue a flagged line (`tables.unread_beside`)."""
     by_line = _spans(lines)
     context = _context(lines, by_line)
     for li, (kind, reason) in tables.surrounded(lines, set(by_line) | set(context)).items():
@@ -260,7 +261,18 @@ def classify(lines: Sequence[Line], engine: str = "ocr") -> list[Finding]:
                 f"a table with {', '.join(kinds)} columns, covered whole (cells OCR could not read too)",
             )
         )
-    for quad in tables.record_blocks(lines, set(by_line) | set(context)):
+    flagged = set(by_line) | set(context)
+    for k in tables.unread_beside(lines, flagged, areas):
+        findings.append(
+            Finding(
+                Kind.TEXT,
+                _margin(areas[k]),
+                0.5,
+                f"{engine}+{tables.UNREAD}",
+                "text the OCR could not read, beside or under a flagged line",
+            )
+        )
+    for quad in tables.record_blocks(lines, flagged):
         findings.append(
             Finding(
                 Kind.TEXT,

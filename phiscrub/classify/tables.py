@@ -14,6 +14,10 @@
 - Rows of records of one size, most of them flagged, are covered whole with a
   margin, unread cells between and around them too (`record_blocks`).
 
+- Text boxes the detector found but the OCR could not read, beside or under a
+  flagged line and of its size, are the rest of the same label or record
+  (`unread_beside`).
+
 Works on OCR lines only; returns which lines to cover and why, never text.
 """
 
@@ -27,7 +31,7 @@ import numpy as np
 from phiscrub.classify import labels as L
 from phiscrub.classify import unknown
 from phiscrub.classify._text import _frame
-from phiscrub.models import Kind, Line
+from phiscrub.models import Kind, Line, Polygon
 
 CLASSIFIER = "tables"
 BLOCKS = "blocks"
@@ -445,3 +449,62 @@ def _block_quad(group: Sequence[Line]) -> list[tuple[float, float]] | None:
     top, bottom = v.min() - _BLOCK_PAD_ACROSS * h, v.max() + _BLOCK_PAD_ACROSS * h
     corners = [(left, top), (right, top), (right, bottom), (left, bottom)]
     return [(a * ux + b * vx, a * uy + b * vy) for a, b in corners]
+
+
+UNREAD = "unread"
+# An unread box continues a flagged line when it is at most _UNREAD_ACROSS of the
+# line's heights above or below it and overlaps _UNREAD_OVERLAP of the shorter
+# one along it, or sits on its midline at most _UNREAD_GAP heights after its end;
+# it is _UNREAD_HEIGHTS[0] to [1] times as high and turned the same way. Boxes
+# taken reach on to the next ones, _UNREAD_STEPS times at most (a label's rows).
+_UNREAD_ACROSS = 2.2
+_UNREAD_OVERLAP = 0.3
+_UNREAD_GAP = 3.0
+_UNREAD_HEIGHTS = (0.5, 2.0)
+_UNREAD_TURN = 0.95  # |cos| of the angle between the two
+_UNREAD_STEPS = 3
+
+
+def _quad(points) -> np.ndarray:
+    return np.asarray(points, dtype=np.float64)
+
+
+def unread_beside(lines: Sequence[Line], flagged: set[int], areas: Sequence[Polygon]) -> list[int]:
+    """Indices of the unread text `areas` that continue a flagged line.
+
+    On a small chart label or wristband the OCR reads the name and flags it, and
+    the detector boxes the tiny DOB and MRN rows under it that no reading came of
+    (seed 8 photo 026's label, photo 007's wristband). Those boxes are the same
+    label: covered as text. Measured in the flagged line's own frame."""
+    quads = [_quad(a.points) for a in areas if len(a.points) == 4]
+    index = [k for k, a in enumerate(areas) if len(a.points) == 4]
+    frames = [_frame(Polygon.of(q.tolist())) for q in quads]
+    sources = [
+        (_quad(lines[i].polygon.points), _frame(lines[i].polygon))
+        for i in sorted(flagged)
+        if lines[i].words and len(lines[i].polygon.points) == 4
+    ]
+    taken: set[int] = set()
+    for _ in range(_UNREAD_STEPS):
+        new = []
+        for src, ((ux, uy), (vx, vy), h) in sources:
+            us, vs = src @ (ux, uy), src @ (vx, vy)
+            u0, u1, vmid = us.min(), us.max(), vs.mean()
+            for k, q in enumerate(quads):
+                (qx, qy), _, qh = frames[k]
+                if k in taken or k in new or abs(qx * ux + qy * uy) < _UNREAD_TURN:
+                    continue
+                if not _UNREAD_HEIGHTS[0] * h <= qh <= _UNREAD_HEIGHTS[1] * h:
+                    continue
+                qu, qv = q @ (ux, uy), q @ (vx, vy)
+                q0, q1, dv = qu.min(), qu.max(), qv.mean() - vmid
+                along = min(u1, q1) - max(u0, q0)
+                under = abs(dv) <= _UNREAD_ACROSS * h and along >= _UNREAD_OVERLAP * min(u1 - u0, q1 - q0)
+                after = abs(dv) < 0.6 * h and -0.5 * h < q0 - u1 < _UNREAD_GAP * h
+                if under or after:
+                    new.append(k)
+        if not new:
+            break
+        taken.update(new)
+        sources = [(quads[k], frames[k]) for k in new]
+    return sorted(index[k] for k in taken)

@@ -264,3 +264,39 @@ def test_a_sign_level_with_a_table_and_cells_far_beyond_it_stay_outside():
     quad, _kinds = table_areas(misread_header_table(sign, far))[0]
     assert not covered(quad, (2550, 100 + LINE_GAP + HEIGHT / 2))
     assert not covered(quad, (-1150, 100 + LINE_GAP + HEIGHT / 2))
+
+
+def _box(x: float, y: float, w: float, h: float = HEIGHT) -> Polygon:
+    return Polygon(((x, y), (x + w, y), (x + w, y + h), (x, y + h)))
+
+
+@pytest.mark.parametrize("angle", [0, 30, 180])
+def test_unread_rows_under_a_flagged_name_on_a_label_are_covered(angle):
+    # A chart label: the name is read and flagged; the detector boxes the tiny
+    # DOB and MRN rows under it, and no reading comes of them.
+    name = make_line("RACKHAM SELINA", x=100, y=100, angle=angle)
+    rows = [_box(100, 100 + k * LINE_GAP, w) for k, w in ((1, 300), (2, 260), (3, 280))]
+    rows = [Polygon(tuple(_turn(p, angle) for p in r.points)) for r in rows]
+    findings = classify([name], areas=rows)
+    taken = [f for f in findings if f.detector.endswith("+" + tables.UNREAD)]
+    assert len(taken) == 3
+    for row, finding in zip(rows, taken, strict=True):
+        outline = np.float32(finding.polygon.points)
+        assert all(cv2.pointPolygonTest(outline, p, False) >= 0 for p in row.points)
+
+
+def _turn(point, angle):
+    a = np.radians(angle)
+    x, y = point[0] - 500.0, point[1] - 500.0
+    return (500.0 + x * np.cos(a) - y * np.sin(a), 500.0 + x * np.sin(a) + y * np.cos(a))
+
+
+def test_unread_text_away_from_flagged_lines_or_of_another_size_is_left():
+    name = make_line("RACKHAM SELINA", x=100, y=100)
+    far = _box(100, 100 + 6 * HEIGHT, 300)  # a gap of rows below
+    aside = _box(900, 100 + LINE_GAP, 300)  # under nothing flagged
+    big = _box(100, 100 + LINE_GAP, 300, 4 * HEIGHT)  # a sign's lettering
+    findings = classify([name], areas=[far, aside, big])
+    assert not [f for f in findings if f.detector.endswith("+" + tables.UNREAD)]
+    # Nothing flagged: no unread box is covered.
+    assert classify([make_line("Welcome")], areas=[_box(100, 100 + LINE_GAP, 300)]) == []
