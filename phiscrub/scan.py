@@ -182,6 +182,7 @@ class Scanner:
             else:
                 findings += classify(lines, engine=name, areas=unread)
                 findings += screens.panels(pixels, lines, findings)
+                findings += screens.cards(pixels, lines, findings)
             timings["classify"] = time.perf_counter() - t
             # Text standing sideways or upside down says the photo is turned; the
             # face detector's probes miss small faces in such a photo.

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from phiscrub.models import Finding, Kind, Line, Polygon, Word
-from phiscrub.screens import panel_around, panels
+from phiscrub.screens import cards, panel_around, panels
 
 WALL = (205, 212, 200)
 TEXT_H = 20
@@ -78,3 +78,73 @@ def test_panels_are_found_for_block_findings_only():
     assert len(found) == 1
     assert found[0].kind is Kind.TEXT and found[0].detector == "rapidocr+screen"
     assert _inside(found[0].polygon, (1250, 840))
+
+
+# -- cards: a label or wristband around flagged lines --------------------------
+
+LABEL_H = 16
+
+
+def _wristband(wall=WALL) -> np.ndarray:
+    """A light blue band with a white label (300, 400)-(680, 480) on a wall: three
+    rows of small print on its left, a barcode filling its right half."""
+    image = np.full((900, 1200, 3), wall, np.uint8)
+    cv2.rectangle(image, (200, 415), (800, 465), (235, 215, 190), -1)  # the band
+    cv2.rectangle(image, (300, 400), (680, 480), (250, 250, 250), -1)  # the label
+    for row, text in enumerate(["Brandusa P. Dobre", "DOB: 26.08.1948", "MRN MR238422"]):
+        cv2.putText(image, text, (310, 418 + row * 22), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (40, 40, 50), 1)
+    for x in range(500, 660, 28):  # wide bars, wider than the print is high
+        cv2.rectangle(image, (x, 405), (x + 24, 475), (0, 0, 0), -1)
+    return image
+
+
+def _flag(kind: Kind, x0: float, y0: float, x1: float, y1: float) -> Finding:
+    return Finding(kind, Polygon.of([(x0, y0), (x1, y0), (x1, y1), (x0, y1)]), 0.8, "rapidocr+names", "test")
+
+
+def _label_line(text: str, x0: float, y0: float, x1: float) -> Line:
+    poly = Polygon.of([(x0, y0), (x1, y0), (x1, y0 + LABEL_H), (x0, y0 + LABEL_H)])
+    return Line((Word(text, poly, 0.9, "test"),), poly, 0.9, "test")
+
+
+# The OCR read the name row only from its middle, and the MRN row not at all.
+LABEL_LINES = [_label_line("usaP.Dobr", 360, 404, 460), _label_line("26.68.1948", 345, 426, 440)]
+LABEL_FLAGS = [_flag(Kind.NAME, 355, 400, 465, 424), _flag(Kind.DATE, 340, 422, 445, 446)]
+
+
+def test_the_label_around_flagged_rows_is_covered_whole_barcode_and_unread_row_too():
+    # One line on it holds nothing flagged (the MRN row read as "MRN"): still a label.
+    lines = [*LABEL_LINES, _label_line("MRN", 310, 450, 345)]
+    found = cards(_wristband(), lines, LABEL_FLAGS)
+    assert len(found) == 1
+    card = found[0]
+    assert card.kind is Kind.TEXT and card.detector == "rapidocr+card"
+    # the first name's start, the MRN row, the barcode: all on the label
+    for point in [(305, 405), (310, 470), (510, 440), (675, 475)]:
+        assert _inside(card.polygon, point), point
+    # not the band beyond the label, not the wall
+    for point in [(250, 440), (760, 440), (490, 390), (490, 490)]:
+        assert not _inside(card.polygon, point), point
+
+
+def test_one_flagged_line_is_no_card():
+    assert cards(_wristband(), LABEL_LINES, LABEL_FLAGS[:1]) == []
+
+
+def test_a_panel_holding_two_lines_with_nothing_flagged_is_not_covered_whole():
+    # A whiteboard or sign with its heading and a goal beside the flagged values:
+    # left to line-by-line cover.
+    lines = [*LABEL_LINES, _label_line("MRN", 310, 450, 345), _label_line("Goals", 470, 450, 520)]
+    assert cards(_wristband(), lines, LABEL_FLAGS) == []
+
+
+def test_flagged_lines_on_a_covered_screen_make_no_card():
+    outline = Polygon.of([(290, 390), (690, 390), (690, 490), (290, 490)])
+    screen = Finding(Kind.TEXT, outline, 0.6, "rapidocr+screen", "")
+    assert cards(_wristband(), LABEL_LINES, [*LABEL_FLAGS, screen]) == []
+
+
+def test_a_large_panel_is_no_card():
+    # Print on a white wall: the "card" is the whole wall, and is not taken.
+    image = np.full((900, 1200, 3), (250, 250, 250), np.uint8)
+    assert cards(image, LABEL_LINES, LABEL_FLAGS) == []

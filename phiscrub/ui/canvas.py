@@ -346,6 +346,9 @@ class PhotoView(QGraphicsView):
         for i, region in enumerate(regions):
             item = RegionItem(i, region, self._image_rect, editable, marks.get(i, ""))
             item.set_view_scale(scale)
+            # Smaller regions on top, so each stays clickable where a larger one
+            # (a label or screen covered whole) overlaps it.
+            item.setZValue(1.0 / (1.0 + region.box.w * region.box.h))
             item.setVisible(not self._showing_after)
             self._scene.addItem(item)
             item.setSelected(i in selected)
