@@ -62,9 +62,13 @@ def _asks_for_value(line: Line) -> bool:
     return text.endswith(":") or is_label(text)
 
 
-def _texts(lines: Sequence[Line]) -> list[Text]:
+def _label_lines(lines: Sequence[Line]) -> frozenset[int]:
+    """The lines that are only a label (see `_label_only`)."""
+    return frozenset(i for i, line in enumerate(lines) if _label_only(line))
+
+
+def _texts(lines: Sequence[Line], labels: frozenset[int]) -> list[Text]:
     texts = [line_text(line, i) for i, line in enumerate(lines) if line.words]
-    labels = frozenset(i for i, line in enumerate(lines) if _label_only(line))
     for i, line in enumerate(lines):
         if _asks_for_value(line):
             j = value_line_after(lines, i, labels)
@@ -106,9 +110,9 @@ SPAN_PAD_ALONG = 0.5
 LINE_PAD_ALONG = 0.8
 
 
-def _spans(lines: Sequence[Line]) -> dict[int, list[tuple[Hit, int, int]]]:
+def _spans(lines: Sequence[Line], labels: frozenset[int]) -> dict[int, list[tuple[Hit, int, int]]]:
     matches = []
-    for text in _texts(lines):
+    for text in _texts(lines, labels):
         for module in _CLASSIFIERS:
             for hit in module.find(text):
                 refs = frozenset(text.span_refs(hit.start, hit.end))
@@ -132,12 +136,11 @@ def _spans(lines: Sequence[Line]) -> dict[int, list[tuple[Hit, int, int]]]:
     return by_line
 
 
-def _label_values(lines: Sequence[Line]) -> dict[int, tuple[Kind, str]]:
+def _label_values(lines: Sequence[Line], labels: frozenset[int]) -> dict[int, tuple[Kind, str]]:
     """The value line of each line that is only a PHI label ("DOB:", "Patient:",
     "MRN"), whatever the OCR made of it: a handwritten "24 JAN 1998" read as
     "bbl NS" is still the date of birth. Values longer than a few words are left
     to the classifiers."""
-    labels = frozenset(i for i, line in enumerate(lines) if _label_only(line))
     found = {}
     for i in labels:
         kind = tables.header_kind(lines[i].text)
@@ -149,11 +152,13 @@ def _label_values(lines: Sequence[Line]) -> dict[int, tuple[Kind, str]]:
     return found
 
 
-def _context(lines: Sequence[Line], by_line: dict[int, list[tuple[Hit, int, int]]]) -> dict[int, Hit]:
+def _context(
+    lines: Sequence[Line], by_line: dict[int, list[tuple[Hit, int, int]]], labels: frozenset[int]
+) -> dict[int, Hit]:
     """Whole lines to cover because of where they are: in a table column under a
     header, beside a label, or on the line after an address."""
     context = tables.column_values(lines)
-    for li, found in _label_values(lines).items():
+    for li, found in _label_values(lines, labels).items():
         context.setdefault(li, found)
     address_lines = {
         li
@@ -240,8 +245,9 @@ def classify(lines: Sequence[Line], engine: str = "ocr", areas: Sequence[Polygon
     covers whole words, label included when the value had one, with one finding
     per OCR line an entity spans. Text `areas` the OCR found but could not read
     are covered where they continue a flagged line (`tables.unread_beside`)."""
-    by_line = _spans(lines)
-    context = _context(lines, by_line)
+    labels = _label_lines(lines)
+    by_line = _spans(lines, labels)
+    context = _context(lines, by_line, labels)
     for li, (kind, reason) in tables.surrounded(lines, set(by_line) | set(context)).items():
         if not unknown.plain_words(lines[li]):
             context[li] = Hit(kind, 0, len(lines[li].text), 0.75, tables.CLASSIFIER, reason)

@@ -122,6 +122,14 @@ def _frame(polygon: Polygon) -> tuple[tuple[float, float], tuple[float, float], 
     return (ux, uy), (vx, vy), max(height, 1.0)
 
 
+def right_after(dv: float, gap: float, h: float, reach: float, band: float = 0.0) -> bool:
+    """Whether a box sits right after a line on the same line: its midline within
+    0.6 of the line's height `h` of the line's own (or within `band`, when larger),
+    and starting from half a height inside the line's end to `reach` heights past
+    it. `dv` and `gap` are measured in the line's frame."""
+    return abs(dv) < max(0.6 * h, band) and -0.5 * h < gap < reach * h
+
+
 def value_line_after(lines: Sequence[Line], i: int, labels: frozenset[int] = frozenset()) -> int | None:
     """The line that most plausibly continues line `i` (whose text ends with a label):
     right beside it on the same baseline, or just below it starting near its left
@@ -148,8 +156,7 @@ def value_line_after(lines: Sequence[Line], i: int, labels: frozenset[int] = fro
         dv = ovmid - vmid
         # Beside: on the same midline, or (a larger handwritten value) with the
         # label's midline inside the value's own height.
-        beside = abs(dv) < 0.6 * h or abs(dv) < 0.45 * _frame(other.polygon)[2]
-        if beside and -0.5 * h < ou0 - u1 < 6 * h:  # right beside
+        if right_after(dv, ou0 - u1, h, 6, band=0.45 * _frame(other.polygon)[2]):
             cost = (ou0 - u1) / h
         elif 0.5 * h < dv < 2.6 * h and ou0 < u1 and ou1 > u0 - h:  # below, overlapping
             cost = dv / h + abs(ou0 - u0) / (4 * h)

@@ -30,7 +30,7 @@ import numpy as np
 
 from phiscrub.classify import labels as L
 from phiscrub.classify import unknown
-from phiscrub.classify._text import _frame
+from phiscrub.classify._text import _frame, right_after
 from phiscrub.models import Kind, Line, Polygon
 
 CLASSIFIER = "tables"
@@ -500,8 +500,7 @@ def unread_beside(lines: Sequence[Line], flagged: set[int], areas: Sequence[Poly
                 q0, q1, dv = qu.min(), qu.max(), qv.mean() - vmid
                 along = min(u1, q1) - max(u0, q0)
                 under = abs(dv) <= _UNREAD_ACROSS * h and along >= _UNREAD_OVERLAP * min(u1 - u0, q1 - q0)
-                after = abs(dv) < 0.6 * h and -0.5 * h < q0 - u1 < _UNREAD_GAP * h
-                if under or after:
+                if under or right_after(dv, q0 - u1, h, _UNREAD_GAP):
                     new.append(k)
         if not new:
             break

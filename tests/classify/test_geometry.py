@@ -134,3 +134,14 @@ def test_all_text_findings_reach_a_margin_past_their_words():
         margin = 0.3 * inked.h
         assert box.x <= inked.x - margin and box.x2 >= inked.x2 + margin
         assert box.y <= inked.y - margin and box.y2 >= inked.y2 + margin
+
+
+def test_right_after_is_on_the_line_and_within_reach():
+    from phiscrub.classify._text import right_after
+
+    assert right_after(dv=0.0, gap=2.0, h=10.0, reach=6)
+    assert right_after(dv=5.5, gap=-4.0, h=10.0, reach=6)  # a little inside the line's end
+    assert not right_after(dv=0.0, gap=-6.0, h=10.0, reach=6)  # overlapping the line itself
+    assert not right_after(dv=0.0, gap=61.0, h=10.0, reach=6)  # beyond reach
+    assert not right_after(dv=7.0, gap=2.0, h=10.0, reach=6)  # on another line
+    assert right_after(dv=7.0, gap=2.0, h=10.0, reach=6, band=9.0)  # a large value's band
