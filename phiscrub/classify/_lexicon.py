@@ -15,6 +15,7 @@ import enum
 import functools
 import logging
 import math
+import re
 import unicodedata
 from pathlib import Path
 
@@ -103,6 +104,10 @@ def _excess(zipf: float, share: float, offset: float) -> float:
     return zipf - (offset + math.log10(max(share, 0.0005)))
 
 
+# A lower-case letter followed by an upper-case one: where run-together words meet.
+_CAMEL = re.compile(r"(?<=[a-zß-ÿ])(?=[A-ZÀ-Þ])")
+
+
 @functools.lru_cache(maxsize=65536)
 def name_class(word: str, signs: bool = True) -> NameClass:
     """Classify one alphabetic word (any case, accents allowed). With `signs=False`
@@ -116,6 +121,9 @@ def name_class(word: str, signs: bool = True) -> NameClass:
         parts = [p for p in lower.split("-") if p]
         if len(parts) > 1:
             return max(name_class(p, signs) for p in parts)
+    joined = _CAMEL.split(word.strip(".'’"))
+    if len(joined) > 1:  # words the OCR ran together ("VisitorsPlease", "CheckIn"), "McDonald"
+        return max(name_class(p, signs) for p in joined)
     first, last = census()
     key = fold(lower).replace("'", "").replace("’", "")
     zipf = zipf_frequency(lower, "en")

@@ -134,3 +134,8 @@ def test_faker_names_recall_per_locale(locale):
     assert recall["plain"] >= 0.98, recall
     assert recall["wristband"] >= 0.99, recall
     assert recall["label"] >= 0.99, recall
+
+
+@pytest.mark.parametrize("name", ["JohnSmith", "Patient: DeShawn McDonald", "LaToya MacArthur"])
+def test_names_with_a_capital_inside_or_run_together_are_still_names(covered, name):
+    assert covered(name, kind=Kind.NAME), name

@@ -33,3 +33,9 @@ def test_scales_named_after_people_are_flagged_as_names(covered):
     # a line that is mostly flagged is covered whole
     assert covered("Braden Score") == ["Braden", "Score"]
     assert covered("Braden Score for pressure injury risk") == ["Braden"]
+
+
+@pytest.mark.parametrize("sign", ["VisitorsPlease CheckIn", "WashYour Hands", "NurseStation"])
+def test_sign_words_the_ocr_ran_together_give_no_finding(sign):
+    # Seed 10 photo 005: "Visitors Please Check In" read as "VisitorsPlease CheckIn".
+    assert classify(make_lines(sign)) == [], sign
