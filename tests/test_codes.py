@@ -199,3 +199,34 @@ def test_a_sharp_slanted_linear_code_is_read_straightened(detector, angle):
     findings = detector.detect(image)
     assert [f.reason for f in findings] == ["Code 128 decoded"]
     assert coverage(quad, findings, image.shape) >= 0.99
+
+
+def test_a_located_outline_many_times_the_code_read_in_it_does_not_widen_its_region(detector, monkeypatch):
+    """Seed 10 photo 018: the locator took a wristband's rows of bold print for bars
+    together with its code, an outline 16 times the code's; merged with the code
+    read there it reached an EXIT sign below the band. A code read inside such an
+    outline keeps its own region; a located outline about its size still widens it."""
+    image = np.full((1500, 2000, 3), 236, np.uint8)
+    quad = paste(image, code_image(F.Code128, MRN, 3, digits=True), (1000, 600))
+    (x0, y0), (x1, y1) = quad.min(axis=0), quad.max(axis=0)
+    w, h = x1 - x0, y1 - y0
+    huge = np.array(
+        [
+            [x0 - 2 * w, y0 - 2 * h],
+            [x1 + 2 * w, y0 - 2 * h],
+            [x1 + 2 * w, y1 + 4 * h],
+            [x0 - 2 * w, y1 + 4 * h],
+        ]
+    )
+    near = np.array([[x0 - 0.3 * w, y0], [x1, y0], [x1, y1], [x0 - 0.3 * w, y1]])
+
+    def region_with(located):
+        monkeypatch.setattr(detector, "_locate", lambda work, gray, scale: ([(located, 0.0)], []))
+        found = detector.detect(image)
+        assert [f.reason for f in found] == ["Code 128 decoded"]
+        return np.asarray(found[0].polygon.points)
+
+    wide = region_with(huge)
+    assert wide[:, 1].max() < y1 + 2 * h and wide[:, 0].min() > x0 - w  # not the huge outline
+    widened = region_with(near)
+    assert widened[:, 0].min() <= x0 - 0.3 * w + 1  # a close outline still widens it
