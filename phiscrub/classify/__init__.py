@@ -110,9 +110,12 @@ SPAN_PAD_ALONG = 0.5
 LINE_PAD_ALONG = 0.8
 
 
-def _spans(lines: Sequence[Line], labels: frozenset[int]) -> dict[int, list[tuple[Hit, int, int]]]:
+def _spans(
+    lines: Sequence[Line], labels: frozenset[int] | None = None
+) -> dict[int, list[tuple[Hit, int, int]]]:
+    """PHI spans per line; `labels` (the label-only lines) are found when not given."""
     matches = []
-    for text in _texts(lines, labels):
+    for text in _texts(lines, _label_lines(lines) if labels is None else labels):
         for module in _CLASSIFIERS:
             for hit in module.find(text):
                 refs = frozenset(text.span_refs(hit.start, hit.end))
