@@ -181,8 +181,9 @@ def cards(pixels: np.ndarray, lines: Sequence[Line], findings: Sequence[Finding]
     holds at most one line with nothing flagged on it, so whiteboards, signs
     and badges with their headings are left as they were."""
     from phiscrub.classify._text import _frame
+    from phiscrub.classify.tables import BLOCKS
 
-    covered_whole = ("+" + SCREENS, "+blocks")
+    covered_whole = ("+" + SCREENS, "+" + BLOCKS)
     taken = [np.float32(f.polygon.points) for f in findings if f.detector.endswith(covered_whole)]
     flagged = []
     for f in findings:
@@ -204,6 +205,7 @@ def cards(pixels: np.ndarray, lines: Sequence[Line], findings: Sequence[Finding]
     ratio = h[:, None] / np.maximum(h[None, :], 1e-6)
     near = (gap < _CARD_JOIN * np.maximum(h[:, None], h[None, :])) & (ratio > 0.5) & (ratio < 2.0)
     count, group = _components(near)
+    centres = [(float(c[0]), float(c[1])) for c in (p.mean(axis=0) for p in pts)]
     out = []
     for g in range(count):
         members = np.flatnonzero(group == g)
@@ -218,14 +220,13 @@ def cards(pixels: np.ndarray, lines: Sequence[Line], findings: Sequence[Finding]
         outline = np.float32(panel.points)
         if min(cv2.minAreaRect(outline)[1]) > _CARD_MAX_SIDE * height:
             continue
-        centres = [np.float32(p.mean(axis=0)) for p in pts]
         unflagged = 0
         for line in lines:
             centre = tuple(map(float, line.polygon.center))
             if not line.words or cv2.pointPolygonTest(outline, centre, False) < 0:
                 continue
             shape = np.float32(line.polygon.points)
-            if not any(cv2.pointPolygonTest(shape, (float(c[0]), float(c[1])), False) >= 0 for c in centres):
+            if not any(cv2.pointPolygonTest(shape, c, False) >= 0 for c in centres):
                 unflagged += 1
         if unflagged > _CARD_UNFLAGGED:
             continue
