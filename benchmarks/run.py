@@ -291,6 +291,50 @@ def machine() -> dict:
     }
 
 
+def model_speed() -> dict:
+    """Seconds the OCR models take on fixed inputs on this machine right now: one
+    detector pass on a 1600x1216 copy and recognition per 48x320 line (batches of
+    8). Figures from different runs or machines can then be set side by side:
+    the same commit ran the speed12 set of seed 10 at 0.97 s per photo on a
+    2-CPU AMD EPYC machine in one session and at 1.61 s on a 2-CPU Intel Xeon
+    machine in another."""
+    import numpy as np
+
+    from phiscrub.ocr.rapid import RapidOcrEngine
+
+    engine = RapidOcrEngine()
+    rng = np.random.default_rng(0)
+    det_in = rng.standard_normal((1, 3, 1216, 1600), dtype=np.float32)
+    rec_in = rng.standard_normal((8, 3, 48, 320), dtype=np.float32)
+
+    def best(run, repeat: int) -> float:
+        run()  # the first run sizes the buffers
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - t)
+        return min(times)
+
+    return {
+        "det_1600_s": round(best(lambda: engine._det(det_in), 3), 3),
+        "rec_line_ms": round(1000 * best(lambda: engine._rec(rec_in), 5) / len(rec_in), 1),
+    }
+
+
+def _model_speed_lines(speed: dict | None) -> list[str]:
+    if not speed:
+        return []
+    b, a = speed["before"], speed["after"]
+    return [
+        "Model speed on this machine (`model_speed` in benchmarks/run.py; lower is faster; time on one "
+        "machine varies from day to day, so compare runs by these too): text detector on a 1600x1216 "
+        f"copy {b['det_1600_s']:.3f} s before the sets and {a['det_1600_s']:.3f} s after; recogniser "
+        f"{b['rec_line_ms']:.1f} / {a['rec_line_ms']:.1f} ms per line.",
+        "",
+    ]
+
+
 def _pct(v: float | None) -> str:
     return "–" if v is None else f"{100 * v:.1f}%"
 
@@ -374,6 +418,7 @@ def render_markdown(report: dict) -> str:
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gb']} GB RAM, "
         f"Python {m['python']}, {m['platform']}.",
         "",
+        *_model_speed_lines(report.get("model_speed")),
         'Scoring (DESIGN.md, "How recall is measured"): a ground-truth PHI word is covered when ≥ 85% of its '
         "polygon lies under regions with `redacted: true`, a face when ≥ 80% of its box does, a barcode when "
         "≥ 85% of its polygon does; a neutral word (signage) is a false redaction when ≥ 50% of it "
@@ -509,6 +554,7 @@ def main(argv: list[str] | None = None) -> int:
     run_dir = args.run_dir or WORK / ("smoke-run" if args.smoke else "run")
     wanted = [s.strip() for s in args.sets.split(",") if s.strip()]
 
+    speed_before = model_speed()
     sets = []
     throughput = None
     for name in wanted:
@@ -565,6 +611,7 @@ def main(argv: list[str] | None = None) -> int:
         "engine": args.engine,
         "smoke": args.smoke,
         "machine": machine(),
+        "model_speed": {"before": speed_before, "after": model_speed()},
         "json_name": os.path.relpath(out_json, out_md.parent),
         "sets": sets,
         "throughput": throughput,

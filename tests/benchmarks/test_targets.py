@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks.run import _targets
+from benchmarks.run import _model_speed_lines, _targets
 
 
 def _set(name: str, **values) -> dict:
@@ -37,3 +37,14 @@ def test_met_and_missed_figures_with_their_gaps():
 
 def test_no_table_without_the_sets():
     assert _targets({"sets": [_set("faces_dlib")]}) == []
+
+
+def test_model_speed_is_shown_before_and_after_the_sets():
+    speed = {
+        "before": {"det_1600_s": 0.283, "rec_line_ms": 12.3},
+        "after": {"det_1600_s": 0.41, "rec_line_ms": 19.0},
+    }
+    line = " ".join(_model_speed_lines(speed))
+    assert "0.283 s before the sets and 0.410 s after" in line
+    assert "12.3 / 19.0 ms per line" in line
+    assert _model_speed_lines(None) == []
