@@ -13,8 +13,9 @@ on, found in the pixels:
 - the panel is every pixel of about that colour (a dark screen's bezel too),
   its print filled in, in the parts that overlap the block, and it must stand
   clear of the search window around the block (else it ran into a wall of the
-  same colour), not be many times larger than the block, and be roughly a
-  rectangle (else it ran into a whiteboard touching the screen).
+  same colour; a screen whose left columns alone were read is looked for once
+  more in a wider window), not be many times larger than the block, and be
+  roughly a rectangle (else it ran into a whiteboard touching the screen).
 
 Any doubt leaves the block as it was.
 
@@ -52,6 +53,12 @@ _MIN_COVER = 0.5
 # this share of its smallest enclosing rectangle.
 _MAX_GROWTH = 6.0
 _MIN_RECTANGULAR = 0.8
+# A panel that runs on out of the window is looked for once more in a window
+# this many times the block's larger side around it, and may then be this many
+# times the block's area: on a dark screen across the room the OCR may read
+# only its left columns (seed 1012 photo 005: a block a seventh of the screen).
+_WIDE_REACH = 2.5
+_WIDE_GROWTH = 15.0
 
 
 def panel_around(
@@ -63,10 +70,12 @@ def panel_around(
     max_growth: float = _MAX_GROWTH,
     fill_holes: bool = False,
     work_side: int = _WORK_SIDE,
+    widen: bool = False,
 ) -> Polygon | None:
     """The outline (convex, image pixels) of the screen panel a block of records
     (`quad`, print `text_height` pixels high) is shown on, or None when no panel
-    can be told apart from what is around it."""
+    can be told apart from what is around it. With `widen`, a panel that runs on
+    out of the search window is looked for once more in a wider one."""
     height, width = pixels.shape[:2]
     q = np.asarray(quad, np.float64)
     (x0, y0), (x1, y1) = q.min(axis=0), q.max(axis=0)
@@ -106,6 +115,16 @@ def panel_around(
         cv2.drawContours(panel, outer, -1, 1, cv2.FILLED)
     ys, xs = np.nonzero(panel)
     if xs.min() == 0 or ys.min() == 0 or xs.max() == small.shape[1] - 1 or ys.max() == small.shape[0] - 1:
+        if widen and reach < _WIDE_REACH * max(x1 - x0, y1 - y0):
+            return panel_around(
+                pixels,
+                quad,
+                text_height,
+                reach=_WIDE_REACH,
+                max_growth=max(max_growth, _WIDE_GROWTH),
+                fill_holes=fill_holes,
+                work_side=work_side,
+            )
         return None  # it runs on out of the window: a wall or desk of the screen's colour
     if len(xs) > max_growth * block_area:
         return None
@@ -137,7 +156,7 @@ def panels(pixels: np.ndarray, lines: Sequence[Line], findings: Sequence[Finding
         ]
         if not heights:
             continue
-        panel = panel_around(pixels, block.polygon.points, float(np.median(heights)))
+        panel = panel_around(pixels, block.polygon.points, float(np.median(heights)), widen=True)
         if panel is not None:
             out.append(
                 Finding(

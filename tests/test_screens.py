@@ -48,12 +48,28 @@ def test_the_whole_panel_is_found_around_a_block(dark):
         assert not _inside(panel, point)
 
 
-def test_a_panel_of_the_walls_colour_is_not_taken():
+@pytest.mark.parametrize("dark", [False, True])
+def test_a_screen_read_only_in_its_left_columns_is_found_in_a_wider_window(dark):
+    # Seed 1012 photo 005: the OCR read a dark screen's left columns only, so
+    # the block is a seventh of the screen and the panel runs out of the
+    # window searched around it.
+    narrow = [(430.0, 330.0), (750.0, 330.0), (750.0, 520.0), (430.0, 520.0)]
+    assert panel_around(_screen(dark), narrow, TEXT_H) is None
+    panel = panel_around(_screen(dark), narrow, TEXT_H, widen=True)
+    assert panel is not None
+    for point in [(1250, 340), (1250, 840), (440, 840)]:
+        assert _inside(panel, point)
+    for point in [(380, 600), (1320, 600), (800, 280), (800, 920)]:
+        assert not _inside(panel, point)
+
+
+@pytest.mark.parametrize("widen", [False, True])
+def test_a_panel_of_the_walls_colour_is_not_taken(widen):
     # A white screen on a white wall: nothing tells the panel from the wall.
     image = _screen(False, wall=(250, 250, 250))
     cv2.rectangle(image, (400, 300), (1300, 900), (250, 250, 250), -1)
     cv2.rectangle(image, (420, 320), (1280, 860), (255, 255, 255), -1)
-    assert panel_around(image, BLOCK, TEXT_H) is None
+    assert panel_around(image, BLOCK, TEXT_H, widen=widen) is None
 
 
 def test_a_board_touching_the_screen_is_not_taken_for_it():
