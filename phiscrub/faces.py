@@ -19,7 +19,8 @@ How a photo is searched, and why:
 - When a probe finds a face the upright pass did not, the photo (or part of it)
   is probably turned, so that orientation is searched again at `max_side`.
   Upright photos pay only for the probes.
-- Weak hits and small weak peaks get a closer look on full-resolution crops.
+- Weak hits and small weak peaks get a closer look on full-resolution crops,
+  with the face at two sizes (a small blurred face may score at one only).
   A face that look finds lying down also has its orientation searched at
   `max_side`, and so does a turn the caller names (the scanner names the way
   the photo's text stands): 35-40 px faces in a sideways photo are too small
@@ -89,15 +90,24 @@ class FaceDetector:
     it finds small faces in sideways photos that hold no larger face.
     Hits below `sure_score`, and peaks from `candidate_threshold` up whose face is
     under `candidate_face` pixels in the pass, get a
-    closer look (`_zoom`): a full-resolution crop scaled so the face is `zoom_face`
-    pixels, searched in all four turns, kept from `zoom_threshold`; at most
-    `max_looks` crops per photo. On the synthetic benchmark (seed 0) it lifted
+    closer look (`_zoom`): for each (face size, threshold) of `zoom_looks`, a
+    full-resolution crop scaled so the face is that many pixels, searched in all
+    four turns, kept from that threshold; at most `max_looks` crops per photo
+    (four per size per target: 128 looks at 16 targets). On the synthetic benchmark (seed 0) it lifted
     faces from 23/33 to 31/33 at no measurable time, most of them under 50 pixels;
     candidate_threshold 0.05 -> 0.02 found one more (a 31-px face), again with no
     false face. Seeds 0-2 (121 faces): candidate_face 40 -> 96 and max_looks 32 -> 64
     took faces from 114 to 116 (a 137-px face scoring 0.08 in the pass, 0.93
     looked at closer), one more false face, and no measurable time. A second look
-    with the face at 80 px (a sepia badge scoring 0.03 at 50 px) found nothing more.
+    with the face at 80 px found nothing more on seeds 0-2 then. Session 12, faces
+    alone on seeds 0-5 and 7-12 (487 faces): a second size found small blurred
+    faces the 40-px look scores under its threshold (seed 12 photo 005: a 30-px
+    face, 0.26 at 40 px). Faces found / false faces: one look 474 / 52; with a
+    second at 64 px from 0.3, 477 / 62; 80 px from 0.3, 480 / 68; from 0.4,
+    479 / 57; from 0.5, 479 / 53; 96 px from 0.4, 482 / 58; **96 px from 0.5,
+    481 / 55**; 112 px from 0.5, 480 / 57. None of the false faces covered a
+    neutral word. Face time rose 0.52 -> 0.62 s per photo (one thread, beside
+    the OCR).
     `threads` is onnxruntime's intra-op threads (default: up to 4 of the CPUs).
     `detect` is safe to call from several threads (onnxruntime sessions are)."""
 
@@ -114,10 +124,9 @@ class FaceDetector:
         full_turned_passes: bool = False,
         candidate_threshold: float = 0.02,
         sure_score: float = 0.5,
-        max_looks: int = 64,
-        zoom_face: int = 40,
+        max_looks: int = 128,
+        zoom_looks: tuple[tuple[int, float], ...] = ((40, 0.3), (96, 0.5)),
         zoom_side: int = 128,
-        zoom_threshold: float = 0.3,
         candidate_face: int = 96,
         nms_iou: float = 0.3,
         margins: HeadMargins | None = None,
@@ -135,9 +144,8 @@ class FaceDetector:
         self.candidate_threshold = candidate_threshold
         self.sure_score = sure_score
         self.max_looks = max_looks
-        self.zoom_face = zoom_face
+        self.zoom_looks = tuple((int(face), float(threshold)) for face, threshold in zoom_looks)
         self.zoom_side = zoom_side
-        self.zoom_threshold = zoom_threshold
         self.candidate_face = candidate_face
         self.nms_iou = nms_iou
         self.margins = margins or HeadMargins()
@@ -281,24 +289,26 @@ class FaceDetector:
 
     def _zoom(self, image: np.ndarray, targets: list[_Hit], found: list[_Hit]) -> list[_Hit]:
         """A closer look, on the full-resolution image, at `targets` (see `_targets`)
-        that no sure face in `found` covers. Each is cropped square, scaled so its
-        face is `zoom_face` pixels, and searched in all four orientations, in order,
-        up to `max_looks` crops. The crops are all `zoom_side` pixels square, so
-        they run in one batch."""
+        that no sure face in `found` covers. Each is cropped square once per size of
+        `zoom_looks`, scaled so its face is that many pixels, and searched in all
+        four orientations, in order, up to `max_looks` crops. The crops are all
+        `zoom_side` pixels square, so they run in one batch."""
         seen: list[Box] = [h.head for h in found if h.score >= self.sure_score]
-        looks: list[tuple[np.ndarray, int, int, int, float]] = []  # crop, turns, x0, y0, zoom
+        # crop, turns, x0, y0, zoom, threshold
+        looks: list[tuple[np.ndarray, int, int, int, float, float]] = []
         for target in targets:
-            if len(looks) + 4 > self.max_looks:
+            if len(looks) + 4 * len(self.zoom_looks) > self.max_looks:
                 break
             face = target.face
             if any(s.intersection_area(face) > 0.5 * face.area for s in seen):
                 continue
             seen.append(target.head)
-            side = max(8, round(self.zoom_side * max(face.w, face.h, 1.0) / self.zoom_face))
             cx, cy = face.center
-            x0, y0 = round(cx - side / 2), round(cy - side / 2)
-            crop = _crop_square(image, x0, y0, side, self.zoom_side)
-            looks += [(crop, turns, x0, y0, self.zoom_side / side) for turns in range(4)]
+            for zoom_face, threshold in self.zoom_looks:
+                side = max(8, round(self.zoom_side * max(face.w, face.h, 1.0) / zoom_face))
+                x0, y0 = round(cx - side / 2), round(cy - side / 2)
+                crop = _crop_square(image, x0, y0, side, self.zoom_side)
+                looks += [(crop, turns, x0, y0, self.zoom_side / side, threshold) for turns in range(4)]
         if not looks:
             return []
         blob = np.stack([cv2.rotate(c, _ROTATE_CODES[t]) if t else c for c, t, *_ in looks])
@@ -306,10 +316,8 @@ class FaceDetector:
         outs = self._run(blob)
         hits = []
         n = self.zoom_side
-        for i, (_, turns, x0, y0, zoom) in enumerate(looks):
-            for x1, y1, x2, y2, score, up_angle in _decode(
-                *(o[i : i + 1] for o in outs), self.zoom_threshold, n, n
-            ):
+        for i, (_, turns, x0, y0, zoom, threshold) in enumerate(looks):
+            for x1, y1, x2, y2, score, up_angle in _decode(*(o[i : i + 1] for o in outs), threshold, n, n):
                 head = _to_image(
                     _unturn(_grow_to_head(x1, y1, x2, y2, self.margins), turns, n, n), x0, y0, zoom
                 )
