@@ -49,6 +49,7 @@ DETECTOR_NAME = "centerface"
 
 _OUTPUTS = ["537", "538", "539", "540"]  # heatmap, scale, offset, landmarks
 _STRIDE = 4  # CenterFace's output map is 1/4 of its input
+_ZOOM_BATCH = 32  # closer-look crops run through the net at once
 
 
 def default_model_path() -> Path:
@@ -292,7 +293,7 @@ class FaceDetector:
         that no sure face in `found` covers. Each is cropped square once per size of
         `zoom_looks`, scaled so its face is that many pixels, and searched in all
         four orientations, in order, up to `max_looks` crops. The crops are all
-        `zoom_side` pixels square, so they run in one batch."""
+        `zoom_side` pixels square, so they run in batches (`_ZOOM_BATCH`)."""
         seen: list[Box] = [h.head for h in found if h.score >= self.sure_score]
         # crop, turns, x0, y0, zoom, threshold
         looks: list[tuple[np.ndarray, int, int, int, float, float]] = []
@@ -313,7 +314,10 @@ class FaceDetector:
             return []
         blob = np.stack([cv2.rotate(c, _ROTATE_CODES[t]) if t else c for c, t, *_ in looks])
         blob = np.ascontiguousarray(blob.transpose(0, 3, 1, 2), dtype=np.float32)
-        outs = self._run(blob)
+        # In batches: one batch of all the crops would hold all their activations
+        # at once (128 crops in one batch: peak RSS +300 MB on 12 MP photos).
+        parts = [self._run(blob[i : i + _ZOOM_BATCH]) for i in range(0, len(blob), _ZOOM_BATCH)]
+        outs = [np.concatenate(maps) for maps in zip(*parts, strict=True)]
         hits = []
         n = self.zoom_side
         for i, (_, turns, x0, y0, zoom, threshold) in enumerate(looks):

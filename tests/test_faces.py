@@ -261,3 +261,31 @@ def test_boxes_found_in_a_turned_copy_map_back_onto_the_original(turns):
     th, tw = turned.shape
     back = _unturn(found, turns, tw, th)
     assert (back.x, back.y, back.w, back.h) == pytest.approx((box.x, box.y, box.w, box.h))
+
+
+@needs_faces
+def test_the_closer_look_runs_in_batches_with_the_same_faces_as_one_batch(detector, monkeypatch):
+    import phiscrub.faces as faces_module
+
+    canvas, _faces = twelve_mp_canvas(28)
+    sizes: list[int] = []
+    real_run = detector._run
+
+    def counted_run(blob):
+        sizes.append(len(blob))
+        return real_run(blob)
+
+    monkeypatch.setattr(detector, "_run", counted_run)
+    in_batches = detector.detect(canvas)
+    assert max(sizes) <= faces_module._ZOOM_BATCH < sum(s for s in sizes if s > 1)
+    monkeypatch.setattr(faces_module, "_ZOOM_BATCH", 1000)
+    sizes.clear()
+    at_once = detector.detect(canvas)
+    assert max(sizes) > 32
+
+    def boxes(found):
+        return sorted((f.box.x, f.box.y, f.box.w, f.box.h) for f in found)
+
+    assert len(in_batches) == len(at_once)
+    for a, b in zip(boxes(in_batches), boxes(at_once), strict=True):
+        assert a == pytest.approx(b, abs=0.5)
