@@ -164,3 +164,33 @@ def test_a_large_panel_is_no_card():
     # Print on a white wall: the "card" is the whole wall, and is not taken.
     image = np.full((900, 1200, 3), (250, 250, 250), np.uint8)
     assert cards(image, LABEL_LINES, LABEL_FLAGS) == []
+
+
+def _screen_in_perspective(dark: bool) -> np.ndarray:
+    """A monitor seen from below and to the side: its panel a trapezoid whose top
+    edge is 55% of its bottom edge (it fills 0.78 of its smallest rectangle)."""
+    image = np.full((1200, 1600, 3), WALL, np.uint8)
+    panel = (30, 31, 34) if dark else (255, 255, 255)
+    ink = (215, 218, 222) if dark else (25, 25, 25)
+    bezel = np.int32([(600, 280), (1100, 280), (1320, 900), (400, 900)])
+    inner = np.int32([(615, 300), (1085, 300), (1295, 880), (425, 880)])
+    cv2.fillPoly(image, [bezel], (28, 28, 30))
+    cv2.fillPoly(image, [inner], panel)
+    for row in range(6):
+        for col in range(3):
+            x, y = 660 + col * 130, 320 + row * 30
+            cv2.putText(image, "Abc 12", (x, y + TEXT_H), cv2.FONT_HERSHEY_SIMPLEX, 0.6, ink, 2)
+    return image
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_a_screen_in_perspective_is_found_whole(dark):
+    # Seed 1011 photo 007: a light screen in perspective filled 0.79 of its
+    # smallest enclosing rectangle, under the 0.8 that keeps boards out.
+    block = [(650.0, 310.0), (1060.0, 310.0), (1060.0, 500.0), (650.0, 500.0)]
+    panel = panel_around(_screen_in_perspective(dark), block, TEXT_H)
+    assert panel is not None
+    for point in [(640, 320), (1060, 320), (1270, 860), (450, 860)]:
+        assert _inside(panel, point)
+    for point in [(500, 500), (1200, 500), (850, 270), (850, 920)]:
+        assert not _inside(panel, point)
