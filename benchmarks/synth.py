@@ -1213,6 +1213,15 @@ def photo_size(rng: random.Random, megapixels: tuple[float, float]) -> tuple[int
     return w, int(round(mp / w))
 
 
+def photo_plan(seed: int, index: int, megapixels: tuple[float, float] = (6, 12)) -> tuple[int, int, int, int]:
+    """Photo `index` of set `seed`, as `generate` draws it: (its own seed, width,
+    height, JPEG quality)."""
+    photo_seed = seed * 100_003 + index
+    rng = random.Random(photo_seed ^ 0x5EED)
+    w, h = photo_size(rng, megapixels)
+    return photo_seed, w, h, rng.randint(70, 95)
+
+
 def generate(
     seed: int,
     n: int,
@@ -1226,10 +1235,7 @@ def generate(
     faces = faces or FaceBank.from_shared_data()
     paths = []
     for i in range(n):
-        photo_seed = seed * 100_003 + i
-        rng = random.Random(photo_seed ^ 0x5EED)
-        w, h = photo_size(rng, megapixels)
-        quality = rng.randint(70, 95)
+        photo_seed, w, h, quality = photo_plan(seed, i, megapixels)
         photo = generate_photo(photo_seed, w, h, faces)
         jpg = out_dir / f"{i:03d}.jpg"
         Image.fromarray(photo.pixels).save(jpg, quality=quality)

@@ -4,7 +4,6 @@ as regressions (regenerated from their seeds; they are never stored)."""
 from __future__ import annotations
 
 import io
-import random
 
 import numpy as np
 import pytest
@@ -22,18 +21,15 @@ def benchmark_photo(seed: int, index: int) -> synth.Photo:
         faces = synth.FaceBank.from_shared_data()
     except (FileNotFoundError, OSError, ValueError) as exc:
         pytest.skip(f"../shared/data not available: {exc}")
-    photo_seed = seed * 100_003 + index
-    width, height = synth.photo_size(random.Random(photo_seed ^ 0x5EED), (6, 12))
+    photo_seed, width, height, _quality = synth.photo_plan(seed, index)
     return synth.generate_photo(photo_seed, width, height, faces)
 
 
 def benchmark_jpeg(seed: int, index: int) -> tuple[np.ndarray, dict]:
     """Photo `index` as the benchmark stores it: through JPEG at its quality."""
     photo = benchmark_photo(seed, index)
-    rng = random.Random((seed * 100_003 + index) ^ 0x5EED)
-    synth.photo_size(rng, (6, 12))
     buffer = io.BytesIO()
-    Image.fromarray(photo.pixels).save(buffer, "JPEG", quality=rng.randint(70, 95))
+    Image.fromarray(photo.pixels).save(buffer, "JPEG", quality=synth.photo_plan(seed, index)[3])
     return np.asarray(Image.open(buffer).convert("RGB")), photo.gt
 
 
