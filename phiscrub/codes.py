@@ -45,6 +45,11 @@ _ONE_SIGNED = 0.15  # (mean gradient)^2 / mean squared gradient: a lone edge is 
 _MIN_REGION_COHERENCE = 0.5  # share of a candidate's gradient energy across its bars
 _MIN_ROW_AGREEMENT = 0.45  # median correlation of lines across the code with their median
 _LINES = 15  # lines sampled across a candidate, each the mean of three
+# Slants (degrees from square to the bars) at which a sheared code's lines are
+# drawn, and how much more a slanted reading must show.
+_SLANTS = (-60, -45, -30, -15, 15, 30, 45, 60)
+_SLANTED_BARS = 2
+_SLANTED_AGREEMENT = 0.6
 # Candidates that fail the bar test are read once more straightened (most
 # coherent first), at most this many per photo.
 _MAX_STRAIGHTENED = 12
@@ -167,17 +172,27 @@ class CodeDetector:
         out: list[np.ndarray] = []
         angles: list[float] = []
         doubtful: list[tuple[float, np.ndarray, float]] = []
+        # Square lines first, then slanted ones on what is left: a large candidate
+        # that passes only slanted must not shadow a code inside it that passes square.
+        left = []
         for q in quads:
             # cv2's detector and the bar-pattern locator often find the same code.
             if any(_overlap(q, o) > 0.5 for o in out):
                 continue
-            full = q / scale
             orientation = field.orientation(q)
-            if _looks_like_bars(gray, full, orientation, self.min_bars):
+            if _looks_like_bars(gray, q / scale, orientation, self.min_bars):
                 out.append(q)
                 angles.append(orientation[0])
             else:
-                doubtful.append((-orientation[1], full, orientation[0]))
+                left.append((q, orientation))
+        for q, orientation in left:
+            if not any(_overlap(q, o) > 0.5 for o in out) and _looks_like_bars(
+                gray, q / scale, orientation, self.min_bars, slanted=True
+            ):
+                out.append(q)
+                angles.append(orientation[0])
+            else:
+                doubtful.append((-orientation[1], q / scale, orientation[0]))
         doubtful.sort(key=lambda d: d[0])
         located = [(q / scale, theta) for q, theta in zip(out, angles, strict=True)]
         return located, [(q, theta) for _c, q, theta in doubtful]
@@ -397,16 +412,38 @@ def _end_to_end(a: np.ndarray, b: np.ndarray) -> bool:
     return abs(float(d @ across)) < 0.6 * max(h_a, h_b) and gap < 0.6 * max(h_a, h_b)
 
 
-def _looks_like_bars(gray: np.ndarray, quad: np.ndarray, orientation, min_bars: int) -> bool:
+def _looks_like_bars(
+    gray: np.ndarray, quad: np.ndarray, orientation, min_bars: int, slanted: bool = False
+) -> bool:
     """Whether the full-size pixels under `quad` are a linear barcode: its gradients
     mostly cross one axis, the grey level along that axis swings dark/light at least
     `min_bars` times, and it does so the same way on every line across the code (bars
-    run the whole height; letters, handwriting and print do not)."""
-    evidence = _bar_evidence(gray, quad, orientation)
-    if evidence is None:
+    run the whole height; letters, handwriting and print do not).
+
+    `slanted`: the code may be sheared (seen at a steep angle, its bars slant against
+    its length), so a line square to the bars leaves it after a few of them (seed 13
+    photo 005: 6 bars counted of about 30). The lines are drawn slanted instead, at
+    each of `_SLANTS`; such a reading must be more convincing (`_SLANTED_BARS` times
+    the bars, `_SLANTED_AGREEMENT`), as more tries give print more chances
+    (handwriting read slanted counted 8 bars)."""
+    theta, coherence = orientation
+    if coherence < _MIN_REGION_COHERENCE:
         return False
-    coherence, agreement, bars = evidence
-    return coherence >= _MIN_REGION_COHERENCE and agreement >= _MIN_ROW_AGREEMENT and bars >= min_bars
+    if not slanted:
+        evidence = _bar_evidence(gray, quad, theta)
+        return evidence is not None and evidence[0] >= _MIN_ROW_AGREEMENT and evidence[1] >= min_bars
+    _along, _across, _centre, a, _c = _code_frame(quad, theta)
+    if a.max() - a.min() < 4 * _SLANTED_BARS * min_bars:  # no room for that many bars
+        return False
+    for degrees in _SLANTS:
+        evidence = _bar_evidence(gray, quad, theta, math.tan(math.radians(degrees)))
+        if (
+            evidence is not None
+            and evidence[0] >= _SLANTED_AGREEMENT
+            and evidence[1] >= _SLANTED_BARS * min_bars
+        ):
+            return True
+    return False
 
 
 def _code_frame(quad: np.ndarray, theta: float):
@@ -419,18 +456,22 @@ def _code_frame(quad: np.ndarray, theta: float):
     return along, across, centre, rel @ along, rel @ across
 
 
-def _bar_evidence(gray: np.ndarray, quad: np.ndarray, orientation) -> tuple[float, float, int] | None:
-    """(coherence, agreement of the lines across the code, dark bars) under `quad`, or
-    None when it is too small or too flat to tell."""
-    theta, coherence = orientation
+def _bar_evidence(
+    gray: np.ndarray, quad: np.ndarray, theta: float, slant: float = 0.0
+) -> tuple[float, int] | None:
+    """(agreement of the lines across the code, dark bars) under `quad`, whose bars
+    are square to angle `theta`, or None when it is too small or too flat to tell.
+    The lines run at `slant` (tangent of their angle to `theta`) within the quad."""
     along, across, centre, a, c = _code_frame(quad, theta)
     length, height = float(a.max() - a.min()), float(c.max() - c.min())
-    if length < 16 or height < 4:
+    thickness = height - abs(slant) * length  # of the band the slanted lines sweep
+    if length < 16 or thickness < 4:
         return None
     n = int(min(length, 3000))
     us = np.linspace(a.min(), a.max(), n)
-    vs = np.linspace(c.min(), c.max(), 3 * _LINES + 2)[1:-1]
-    uu, vv = np.meshgrid(us, vs)
+    offsets = np.linspace(-thickness / 2, thickness / 2, 3 * _LINES + 2)[1:-1]
+    uu, ss = np.meshgrid(us, offsets)
+    vv = ss + slant * (uu - (a.min() + a.max()) / 2) + (c.min() + c.max()) / 2
     xs = (centre[0] + uu * along[0] + vv * across[0]).astype(np.float32)
     ys = (centre[1] + uu * along[1] + vv * across[1]).astype(np.float32)
     samples = cv2.remap(gray, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -445,12 +486,12 @@ def _bar_evidence(gray: np.ndarray, quad: np.ndarray, orientation) -> tuple[floa
     agree = (z @ z.T) >= _MIN_ROW_AGREEMENT
     start, stop = max((_run_around(agree[k], k) for k in range(_LINES)), key=lambda r: r[1] - r[0])
     if stop - start < 3:
-        return coherence, 0.0, 0
+        return 0.0, 0
     band = lines[start:stop]
     profile = np.median(band, axis=0)
     lo, hi = np.percentile(profile, 5), np.percentile(profile, 95)
     agreement = float(np.median([_correlation(line, profile) for line in band]))
-    return coherence, agreement, _swings(profile, 0.2 * (hi - lo))
+    return agreement, _swings(profile, 0.2 * (hi - lo))
 
 
 def _run_around(flags: np.ndarray, k: int) -> tuple[int, int]:
