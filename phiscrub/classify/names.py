@@ -26,9 +26,7 @@ from phiscrub.models import Kind
 
 CLASSIFIER = "names"
 
-_TOKEN = re.compile(
-    r"(?P<alpha>[^\W\d_]+(?:['’\-][^\W\d_]+)*\.?)|(?P<num>\d[\w/\-.:]*)|(?P<punct>[^\s\w])"
-)
+_TOKEN = re.compile(r"(?P<alpha>[^\W\d_]+(?:['’\-][^\W\d_]+)*\.?)|(?P<num>\d[\w/\-.:]*)|(?P<punct>[^\s\w])")
 # Words that may sit between a label and the name: "Your nurse today is Jessica".
 _FILLERS = frozenset("is today tonight today's todays this shift for am pm day night was will be".split())
 # Words that say a role, not a person, before a credential: "Charge RN".
@@ -63,9 +61,7 @@ class _Tok:
 
 
 def _tokens(text: Text) -> list[_Tok]:
-    toks = [
-        _Tok(m.group(), m.start(), m.end(), m.lastgroup == "alpha") for m in _TOKEN.finditer(text.text)
-    ]
+    toks = [_Tok(m.group(), m.start(), m.end(), m.lastgroup == "alpha") for m in _TOKEN.finditer(text.text)]
     # mark label words; later families do not overwrite earlier ones
     families = (
         ("honorific", L.HONORIFIC_RE),
@@ -179,7 +175,11 @@ def _last_comma_first(toks: list[_Tok]) -> list[Hit]:
     hits = []
     for i in range(len(toks) - 2):
         a, comma, b = toks[i], toks[i + 1], toks[i + 2]
-        if comma.text != "," or not (a.capitalised and b.capitalised) or a.label or b.label:
+        # A given name may also be a form of address ("DANG, ANH C": "anh" is one
+        # in Vietnamese); after "LAST," it is the first name.
+        if comma.text != "," or not (a.capitalised and b.capitalised) or a.label:
+            continue
+        if b.label and b.label != "honorific":
             continue
         if a.initial or b.initial:
             continue
@@ -203,11 +203,16 @@ def _capitalised_runs(toks: list[_Tok]) -> list[list[_Tok]]:
         inside = bool(run) and t.particle
         # a signage word that is also a real surname ("Hall", "West", "Day") may
         # sit in a run but adds no evidence of its own
-        if t.alpha and not t.label and (t.capitalised or inside) and (
-            t.initial
-            or t.particle
-            or name_class(t.bare) != NameClass.SIGN
-            or name_class(t.bare, signs=False) >= NameClass.AMBIGUOUS
+        if (
+            t.alpha
+            and not t.label
+            and (t.capitalised or inside)
+            and (
+                t.initial
+                or t.particle
+                or name_class(t.bare) != NameClass.SIGN
+                or name_class(t.bare, signs=False) >= NameClass.AMBIGUOUS
+            )
         ):
             run.append(t)
             continue
@@ -265,6 +270,9 @@ def _lone_name(tok: _Tok) -> list[Hit]:
 def find(text: Text) -> list[Hit]:
     """Names in one line (or a label line joined with its value line)."""
     toks = _tokens(text)
-    return _after_labels(toks, text) + _before_credentials(toks) + _last_comma_first(toks) + _name_like_runs(
-        toks
+    return (
+        _after_labels(toks, text)
+        + _before_credentials(toks)
+        + _last_comma_first(toks)
+        + _name_like_runs(toks)
     )

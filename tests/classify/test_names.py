@@ -15,6 +15,12 @@ def test_lastname_comma_firstname_on_wristband_is_a_name(covered):
     assert covered("SMITH, JOHN A", kind=Kind.NAME) == ["SMITH,", "JOHN", "A"]
 
 
+def test_a_first_name_that_is_also_a_form_of_address_keeps_the_last_name(covered):
+    # speed12 seed 1014 photo 003: "anh" is a Vietnamese form of address, so only
+    # the words after it were taken and the family name before the comma was left.
+    assert covered("DANG, ANH C", kind=Kind.NAME) == ["DANG,", "ANH", "C"]
+
+
 def test_glued_lastname_comma_firstname_is_a_name(covered):
     assert covered("GARCIA,MARIA", kind=Kind.NAME) == ["GARCIA,MARIA"]
 
