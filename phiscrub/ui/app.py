@@ -50,7 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication([sys.argv[0], *argv])
     app.setApplicationDisplayName("phiscrub")
 
+    from phiscrub.ui.gc_guard import GuiThreadGarbageCollector
     from phiscrub.ui.main_window import MainWindow  # imports the core (and cv2) now
+
+    collector = GuiThreadGarbageCollector(app)  # before any worker thread starts
 
     window = MainWindow()
     _install_excepthook(window, QMessageBox)
@@ -79,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         QTimer.singleShot(0, open_given)
     code = app.exec()
     window.workers.shutdown(30_000)
+    collector.stop()
     return code
 
 

@@ -20,6 +20,16 @@ CARD_LINES = ["SMITH, JOHN A", "DOB: 03/14/1962", "MRN: 00482913"]
 SCAN_TIMEOUT_MS = 60_000  # the first scan of the session loads the models
 
 
+@pytest.fixture(scope="session", autouse=True)
+def gui_thread_garbage_collector(qapp):
+    """As in the app: cyclic garbage is collected on the GUI thread only."""
+    from phiscrub.ui.gc_guard import GuiThreadGarbageCollector
+
+    collector = GuiThreadGarbageCollector(qapp)
+    yield collector
+    collector.stop()
+
+
 @pytest.fixture(scope="session")
 def scanner():
     from phiscrub.scan import Scanner
