@@ -26,7 +26,9 @@ from phiscrub.models import Kind
 
 CLASSIFIER = "names"
 
-_TOKEN = re.compile(r"(?P<alpha>[^\W\d_]+(?:['’\-][^\W\d_]+)*\.?)|(?P<num>\d[\w/\-.:]*)|(?P<punct>[^\s\w])")
+_TOKEN = re.compile(
+    r"(?P<alpha>[^\W\d_]+(?:['’\-][^\W\d_]+)*\.?)|(?P<num>\d[\w/\-.:]*)|(?P<punct>[^\s\w])"
+)
 # Words that may sit between a label and the name: "Your nurse today is Jessica".
 _FILLERS = frozenset("is today tonight today's todays this shift for am pm day night was will be".split())
 # Words that say a role, not a person, before a credential: "Charge RN".
@@ -61,7 +63,9 @@ class _Tok:
 
 
 def _tokens(text: Text) -> list[_Tok]:
-    toks = [_Tok(m.group(), m.start(), m.end(), m.lastgroup == "alpha") for m in _TOKEN.finditer(text.text)]
+    toks = [
+        _Tok(m.group(), m.start(), m.end(), m.lastgroup == "alpha") for m in _TOKEN.finditer(text.text)
+    ]
     # mark label words; later families do not overwrite earlier ones
     families = (
         ("honorific", L.HONORIFIC_RE),
@@ -203,16 +207,11 @@ def _capitalised_runs(toks: list[_Tok]) -> list[list[_Tok]]:
         inside = bool(run) and t.particle
         # a signage word that is also a real surname ("Hall", "West", "Day") may
         # sit in a run but adds no evidence of its own
-        if (
-            t.alpha
-            and not t.label
-            and (t.capitalised or inside)
-            and (
-                t.initial
-                or t.particle
-                or name_class(t.bare) != NameClass.SIGN
-                or name_class(t.bare, signs=False) >= NameClass.AMBIGUOUS
-            )
+        if t.alpha and not t.label and (t.capitalised or inside) and (
+            t.initial
+            or t.particle
+            or name_class(t.bare) != NameClass.SIGN
+            or name_class(t.bare, signs=False) >= NameClass.AMBIGUOUS
         ):
             run.append(t)
             continue
@@ -270,9 +269,6 @@ def _lone_name(tok: _Tok) -> list[Hit]:
 def find(text: Text) -> list[Hit]:
     """Names in one line (or a label line joined with its value line)."""
     toks = _tokens(text)
-    return (
-        _after_labels(toks, text)
-        + _before_credentials(toks)
-        + _last_comma_first(toks)
-        + _name_like_runs(toks)
+    return _after_labels(toks, text) + _before_credentials(toks) + _last_comma_first(toks) + _name_like_runs(
+        toks
     )
