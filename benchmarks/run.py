@@ -297,12 +297,13 @@ def model_speed() -> dict:
     8). Figures from different runs or machines can then be set side by side:
     the same commit ran the speed12 set of seed 10 at 0.97 s per photo on a
     2-CPU AMD EPYC machine in one session and at 1.61 s on a 2-CPU Intel Xeon
-    machine in another."""
+    machine in another. The float detector, whichever the scans use, so that
+    runs before and after the int8 detector stay comparable."""
     import numpy as np
 
     from phiscrub.ocr.rapid import RapidOcrEngine
 
-    engine = RapidOcrEngine()
+    engine = RapidOcrEngine(int8=False)
     rng = np.random.default_rng(0)
     det_in = rng.standard_normal((1, 3, 1216, 1600), dtype=np.float32)
     rec_in = rng.standard_normal((8, 3, 48, 320), dtype=np.float32)
@@ -320,6 +321,13 @@ def model_speed() -> dict:
         "det_1600_s": round(best(lambda: engine._det(det_in), 3), 3),
         "rec_line_ms": round(1000 * best(lambda: engine._rec(rec_in), 5) / len(rec_in), 1),
     }
+
+
+def _int8_detector() -> bool:
+    """Whether the scans ran the int8 text detector (phiscrub/int8.py) on this machine."""
+    from phiscrub.ocr.rapid import RapidOcrEngine
+
+    return RapidOcrEngine().int8
 
 
 def _model_speed_lines(speed: dict | None) -> list[str]:
@@ -418,6 +426,11 @@ def render_markdown(report: dict) -> str:
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gb']} GB RAM, "
         f"Python {m['python']}, {m['platform']}.",
         "",
+        *(
+            [f"Text detector: {'int8 (phiscrub/int8.py)' if report['int8_detector'] else 'float'}.", ""]
+            if "int8_detector" in report
+            else []
+        ),
         *_model_speed_lines(report.get("model_speed")),
         'Scoring (DESIGN.md, "How recall is measured"): a ground-truth PHI word is covered when ≥ 85% of its '
         "polygon lies under regions with `redacted: true`, a face when ≥ 80% of its box does, a barcode when "
@@ -611,6 +624,7 @@ def main(argv: list[str] | None = None) -> int:
         "engine": args.engine,
         "smoke": args.smoke,
         "machine": machine(),
+        "int8_detector": _int8_detector(),
         "model_speed": {"before": speed_before, "after": model_speed()},
         "json_name": os.path.relpath(out_json, out_md.parent),
         "sets": sets,

@@ -37,6 +37,18 @@ def draw_card(lines: list[str], *, size: int = 40, canvas: tuple[int, int] = (12
     return np.asarray(img)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _int8_cache(tmp_path_factory):
+    """Build the int8 models into a folder of this test run, not the user's cache."""
+    before = os.environ.get("PHISCRUB_CACHE_DIR")
+    os.environ["PHISCRUB_CACHE_DIR"] = str(tmp_path_factory.mktemp("int8-cache"))
+    yield
+    if before is None:
+        os.environ.pop("PHISCRUB_CACHE_DIR", None)
+    else:
+        os.environ["PHISCRUB_CACHE_DIR"] = before
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():

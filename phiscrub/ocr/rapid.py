@@ -43,12 +43,15 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 import time
 from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
+from phiscrub.int8 import int8_model
+from phiscrub.int8 import preferred as int8_preferred
 from phiscrub.models import Line, Polygon, Word
 from phiscrub.ocr.base import EngineUnavailable, split_line
 from phiscrub.ort import cpu_session, session_options, with_fused_hardswish
@@ -142,6 +145,11 @@ class RapidOcrEngine:
       text 10-40 px high that the detector finds no box for at 1x is often
       found at 2x. Never runs on a photo larger than det_max_side.
     - threads: onnxruntime intra-op threads (default: up to 4 of the CPUs).
+    - int8: detect with the int8 copy of the detector that phiscrub.int8
+      builds (and caches) on first use; None (default) as
+      phiscrub.int8.preferred() says ($PHISCRUB_INT8=1). Falls back to the
+      float model when it cannot be built. benchmarks/NOTES.md (session 15)
+      has what it was measured to save and cost.
     """
 
     name = NAME
@@ -157,6 +165,7 @@ class RapidOcrEngine:
         zoom: bool = True,
         enlarge_pixels: int = 3_700_000,
         threads: int | None = None,
+        int8: bool | None = None,
     ) -> None:
         try:
             import onnxruntime  # noqa: F401  (a clear error here when it is missing)
@@ -179,7 +188,10 @@ class RapidOcrEngine:
         started = time.perf_counter()
         opts = session_options(threads)
         try:
-            self._det = _Session(with_fused_hardswish(_model_path(_DET_MODEL)), opts)
+            det_float = with_fused_hardswish(_model_path(_DET_MODEL))
+            use_int8 = int8_preferred() if int8 is None else int8
+            det_int8 = int8_model("det", det_float) if use_int8 else None
+            self._det = _Session(det_int8 or det_float, opts)
             self._cls = _Session(_model_path(_CLS_MODEL), opts)
             self._rec = _Session(with_fused_hardswish(_model_path(_REC_MODEL)), opts)
             charset = self._rec.session.get_modelmeta().custom_metadata_map["character"].splitlines()
@@ -196,6 +208,14 @@ class RapidOcrEngine:
             use_dilation=True,
         )
         self._ctc = CTCLabelDecode(character=charset)
+        # PaddleOCR's normalisation (the enlarged pass on small photos) reaches
+        # outside the input range the int8 detector was built for, so that
+        # pass runs on the float model, loaded when first needed.
+        self.int8 = det_int8 is not None
+        self._det_float_model = det_float if self.int8 else None
+        self._det_float: _Session | None = None if self.int8 else self._det
+        self._opts = opts
+        self._det_lock = threading.Lock()
         log.debug("RapidOCR models loaded in %.2f s (%d threads)", time.perf_counter() - started, threads)
 
     # -- public -------------------------------------------------------------
@@ -356,7 +376,7 @@ class RapidOcrEngine:
         blob = np.zeros((1, 3, ph, pw), np.float32)
         mean, std = (_PADDLE_MEAN, _PADDLE_STD) if paddle_norm else (127.5, 127.5)
         blob[0, :, :sh, :sw] = ((small.astype(np.float32) - mean) / std).transpose(2, 0, 1)
-        pred = self._det(blob)[:, :, :sh, :sw]
+        pred = (self._float_detector() if paddle_norm else self._det)(blob)[:, :, :sh, :sw]
         boxes, scores = self._db(pred, (sh, sw))
         strong, weak = [], []
         for box, score in zip(boxes, scores, strict=True):
@@ -373,6 +393,12 @@ class RapidOcrEngine:
                 weak.append(quad)
         weak.sort(key=lambda q: -cv2.contourArea(q.astype(np.float32)))
         return strong, weak
+
+    def _float_detector(self) -> _Session:
+        with self._det_lock:
+            if self._det_float is None:
+                self._det_float = _Session(self._det_float_model, self._opts)
+            return self._det_float
 
     def _detect_zoomed(
         self, image: np.ndarray, rect: tuple[int, int, int, int], zoom: float, turn: int = 0

@@ -180,22 +180,29 @@ def test_only_photos_detected_at_full_size_get_an_enlarged_detector_copy(rapid):
 
 
 def test_a_12mp_photo_is_not_detected_on_a_larger_copy_but_a_small_photo_is(rapid, photo_12mp, monkeypatch):
-    inputs = []  # (pixels, lowest value) of each detector input
-    det = rapid._det
+    inputs = []  # (pixels, lowest value, float model) of each detector input
+    det, det_float = rapid._det, rapid._float_detector()
 
-    def recording(blob):
-        inputs.append((blob.shape[2] * blob.shape[3], float(blob.min())))
-        return det(blob)
+    def recording(model, is_float):
+        def run(blob):
+            inputs.append((blob.shape[2] * blob.shape[3], float(blob.min()), is_float))
+            return model(blob)
 
-    monkeypatch.setattr(rapid, "_det", recording)
+        return run
+
+    monkeypatch.setattr(rapid, "_det", recording(det, False))
+    monkeypatch.setattr(rapid, "_float_detector", lambda: recording(det_float, True))
     rapid.read(photo_12mp[0])
-    assert max(n for n, _ in inputs) <= 1600 * 1216  # the 1600-px copy (padded) is the largest input
+    assert max(n for n, _, _ in inputs) <= 1600 * 1216  # the 1600-px copy (padded) is the largest input
+    assert not any(is_float for _, _, is_float in inputs)
     inputs.clear()
     rapid.read(cv2.resize(photo_12mp[0], (1280, 720), interpolation=cv2.INTER_AREA))
-    assert max(n for n, _ in inputs) == 2560 * 1440
+    assert max(n for n, _, _ in inputs) == 2560 * 1440
     # Only the enlarged copy is normalised as PaddleOCR does (black below -2;
-    # RapidOCR's normalisation stops at -1).
-    assert [n for n, low in inputs if low < -1.5] == [2560 * 1440]
+    # RapidOCR's normalisation stops at -1), and it alone asks for the float
+    # model (its inputs reach outside the int8 model's calibrated range).
+    assert [n for n, low, _ in inputs if low < -1.5] == [2560 * 1440]
+    assert [n for n, _, is_float in inputs if is_float] == [2560 * 1440]
 
 
 def test_add_uncovered_keeps_boxes_mostly_outside_those_kept():
@@ -257,7 +264,9 @@ def test_faint_print_on_a_small_photo_is_found_on_a_copy_with_contrast_evened_ou
     image, placed = _faint_sign(grey)
     assert missed(rapid.read(image), placed) == []
     monkeypatch.setattr(module, "_EVEN_SCALES", ())
-    assert missed(rapid.read(image), placed) == [w.text for w in placed]  # without it, nothing
+    # Without it, words are missed (all of them by the float detector; the
+    # int8 one finds the larger line at 150).
+    assert missed(rapid.read(image), placed)
 
 
 def test_boxes_nothing_could_be_read_from_are_returned_as_text_areas(rapid, monkeypatch):
