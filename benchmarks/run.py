@@ -324,10 +324,15 @@ def model_speed() -> dict:
 
 
 def _int8_detector() -> bool:
-    """Whether the scans ran the int8 text detector (phiscrub/int8.py) on this machine."""
-    from phiscrub.ocr.rapid import RapidOcrEngine
+    """Whether the scans ran the int8 text detector (phiscrub/int8.py) on this machine:
+    asked for, and built (from the cache the scans filled) without loading an engine."""
+    from phiscrub import int8
+    from phiscrub.ocr.rapid import _DET_MODEL, _model_path
+    from phiscrub.ort import with_fused_hardswish
 
-    return RapidOcrEngine().int8
+    if not int8.preferred():
+        return False
+    return int8.int8_model("det", with_fused_hardswish(_model_path(_DET_MODEL))) is not None
 
 
 def _model_speed_lines(speed: dict | None) -> list[str]:

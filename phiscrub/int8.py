@@ -239,12 +239,15 @@ def int8_model(name: str, model: bytes | str) -> bytes | None:
                 exc,
             )
             return None
+        tmp_name = None
         try:
             folder.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{name}-", suffix=".tmp")
             with os.fdopen(fd, "wb") as f:
                 f.write(result)
             os.replace(tmp_name, cached)
-        except OSError as exc:  # a read-only home: build again next time
+        except OSError as exc:  # a read-only home or a full disk: build again next time
             log.info("could not cache the int8 %s model in %s (%s)", name, folder, exc)
+            if tmp_name is not None:
+                Path(tmp_name).unlink(missing_ok=True)
         return result
