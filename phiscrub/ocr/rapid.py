@@ -79,6 +79,10 @@ _REC_BATCH = 8
 # short side is at least this many full-resolution pixels (merged lines),
 # at most this many per photo (largest first) to bound the cost on clutter.
 _MIN_WEAK_SIDE = 24
+# A box read as this many characters or fewer with less than recheck_score
+# confidence gets a second look too: two lines merged into one box (a skewed
+# card of 18-px print) were read as one letter at 0.34.
+_SHORT_READ = 2
 _MAX_WEAK_BOXES = 8
 # Areas of the detector copy dense with sharp edges but holding no box are
 # detected again at up to _ZOOM_MAX times full resolution, enlarged so that
@@ -292,7 +296,13 @@ class RapidOcrEngine:
         t2 = time.perf_counter()
         # Look again inside boxes that could not be read and boxes the
         # detector was unsure of (often two lines merged into one blob).
-        redo = [q for q, r in zip(quads, results, strict=True) if r[1] < self.text_score or not r[0].strip()]
+        redo = [
+            q
+            for q, r in zip(quads, results, strict=True)
+            if r[1] < self.text_score
+            or not r[0].strip()
+            or (len(r[0].strip()) <= _SHORT_READ and r[1] < self.recheck_score)
+        ]
         redo += weak[:_MAX_WEAK_BOXES]
         # Boxes a zoomed pass was unsure of too, counted apart: they are small
         # and would lose to the blobs of the main pass.
