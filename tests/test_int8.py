@@ -102,12 +102,33 @@ def test_the_engine_detects_with_the_int8_model_where_preferred(cache, monkeypat
     assert not RapidOcrEngine().int8
 
 
-def test_int8_is_off_unless_asked_for(monkeypatch):
+def test_int8_runs_by_default_on_vnni_cpus_and_the_env_overrides(monkeypatch):
     monkeypatch.delenv("PHISCRUB_INT8", raising=False)
+    monkeypatch.setattr(int8, "has_vnni", lambda: True)
+    assert int8.preferred()
+    monkeypatch.setenv("PHISCRUB_INT8", "0")
     assert not int8.preferred()
     assert not RapidOcrEngine().int8
+    monkeypatch.setattr(int8, "has_vnni", lambda: False)
+    monkeypatch.delenv("PHISCRUB_INT8")
+    assert not int8.preferred()
     monkeypatch.setenv("PHISCRUB_INT8", "1")
     assert int8.preferred()
+    monkeypatch.setenv("PHISCRUB_INT8", "yes")  # not a setting: the CPU decides
+    assert not int8.preferred()
+
+
+def test_vnni_is_read_from_the_cpu_flags(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_vnni\n")
+    assert int8.has_vnni(cpuinfo)
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx_vnni\n")
+    assert int8.has_vnni(cpuinfo)
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f\nbugs\t\t: avx512_vnni\n")
+    assert not int8.has_vnni(cpuinfo)
+    cpuinfo.write_text("Features\t: fp asimd asimddp\n")  # ARM
+    assert not int8.has_vnni(cpuinfo)
+    assert not int8.has_vnni(tmp_path / "missing")
 
 
 def test_the_cache_key_follows_the_model_and_the_ranges(det_model):

@@ -247,6 +247,44 @@ def test_boxes_a_zoomed_pass_is_unsure_of_get_a_second_look(rapid, monkeypatch):
     assert any("7427522448" in t for t in texts)
 
 
+def test_a_box_read_as_one_or_two_letters_without_confidence_gets_a_second_look(rapid, monkeypatch):
+    # The int8 detector merged the two lines of a skewed card of 18-px print
+    # (the ward photo's Email card) into one box, read as 'a' at 0.34: over
+    # text_score, so kept as read. Here the main pass's box and its reading
+    # are stubbed; the second look and what it reads are real.
+    from phiscrub.ocr import rapid as module
+
+    card, words = make_card(["Email: j.rivera@mercy.org", "Phone: 555-201-7788"], 24)
+    image = np.full((3024, 4032, 3), 120, np.uint8)
+    placed = place(image, card, words, (2000, 1500), angle=-12)
+    ink = np.concatenate([w.quad for w in placed])
+    (x0, y0), (x1, y1) = ink.min(axis=0), ink.max(axis=0)
+    merged = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
+    det_boxes, read_quads = rapid._det_boxes, rapid._read_quads
+
+    def stubbed_det(small, scale, full, turn=0, paddle_norm=False):
+        if scale < 1.0:  # the main pass: one box over both lines
+            return [merged.copy()], []
+        return det_boxes(small, scale, full, turn=turn, paddle_norm=paddle_norm)
+
+    def stubbed_read(image, quads):
+        results, orders = read_quads(image, quads)
+        stub = ("a", 0.34, [5], 40.0)
+        results = [stub if np.array_equal(q, merged) else r for q, r in zip(quads, results, strict=True)]
+        return results, orders
+
+    monkeypatch.setattr(module, "_busy_areas", lambda small, quads, scale: [])
+    monkeypatch.setattr(module, "_small_print_areas", lambda quads, scale, shape: [])
+    monkeypatch.setattr(rapid, "_det_boxes", stubbed_det)
+    monkeypatch.setattr(rapid, "_read_quads", stubbed_read)
+    assert rapid.text_score < 0.34 < rapid.recheck_score
+    texts = " ".join(w.text for line in rapid.read(image) for w in line.words)
+    assert "j.rivera@mercy.org" in texts and "555-201-7788" in texts
+    monkeypatch.setattr(module, "_SHORT_READ", 0)  # without the rule: only the 'a'
+    texts = " ".join(w.text for line in rapid.read(image) for w in line.words)
+    assert "j.rivera@mercy.org" not in texts and "555-201-7788" not in texts
+
+
 def _faint_sign(grey: int, contrast: int = 7) -> tuple[np.ndarray, list]:
     """A 1280x720 photo of a sign whose print is `contrast` grey levels off its ground."""
     card, words = make_card(["EXIT ROUTE", "Stairwell B"], 30)
