@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 
 import numpy as np
 import onnx
@@ -46,6 +49,31 @@ def test_the_int8_detector_is_built_once_and_then_read_from_the_cache(det_model,
 
     monkeypatch.setattr(int8, "_build", no_build)
     assert int8.int8_model("det", det_model) == built
+
+
+def test_building_says_nothing_on_the_console_and_leaves_logging_as_it_was(tmp_path):
+    # A fresh process, as the CLI's first scan: the quantiser's notes go to the
+    # root logger with logging.warning, which would also set up console logging.
+    code = (
+        "import logging, sys\n"
+        "from phiscrub import int8\n"
+        "from phiscrub.ocr.rapid import _DET_MODEL, _model_path\n"
+        "from phiscrub.ort import with_fused_hardswish\n"
+        "assert int8.int8_model('det', with_fused_hardswish(_model_path(_DET_MODEL))) is not None\n"
+        "print(len(logging.getLogger().handlers), len(logging.getLogger().filters))\n"
+    )
+    env = {**os.environ, "PHISCRUB_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "0"]
+    assert "out-of-range" not in done.stderr and "WARNING" not in done.stderr, done.stderr
+    assert list((tmp_path / "cache").glob("det-int8-*.onnx"))
+
+
+def test_the_quiet_build_lets_other_root_records_through(caplog):
+    with caplog.at_level(logging.WARNING), int8._quantiser_quiet():
+        logging.warning("from phiscrub")
+    assert [r.getMessage() for r in caplog.records] == ["from phiscrub"]
 
 
 def test_the_int8_detector_finds_text_where_the_float_one_does(det_model, cache):
@@ -102,33 +130,14 @@ def test_the_engine_detects_with_the_int8_model_where_preferred(cache, monkeypat
     assert not RapidOcrEngine().int8
 
 
-def test_int8_runs_by_default_on_vnni_cpus_and_the_env_overrides(monkeypatch):
+def test_int8_is_off_unless_asked_for(monkeypatch):
     monkeypatch.delenv("PHISCRUB_INT8", raising=False)
-    monkeypatch.setattr(int8, "has_vnni", lambda: True)
-    assert int8.preferred()
-    monkeypatch.setenv("PHISCRUB_INT8", "0")
     assert not int8.preferred()
     assert not RapidOcrEngine().int8
-    monkeypatch.setattr(int8, "has_vnni", lambda: False)
-    monkeypatch.delenv("PHISCRUB_INT8")
-    assert not int8.preferred()
     monkeypatch.setenv("PHISCRUB_INT8", "1")
     assert int8.preferred()
-    monkeypatch.setenv("PHISCRUB_INT8", "yes")  # not a setting: the CPU decides
+    monkeypatch.setenv("PHISCRUB_INT8", "yes")  # not a setting
     assert not int8.preferred()
-
-
-def test_vnni_is_read_from_the_cpu_flags(tmp_path):
-    cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_vnni\n")
-    assert int8.has_vnni(cpuinfo)
-    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx_vnni\n")
-    assert int8.has_vnni(cpuinfo)
-    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f\nbugs\t\t: avx512_vnni\n")
-    assert not int8.has_vnni(cpuinfo)
-    cpuinfo.write_text("Features\t: fp asimd asimddp\n")  # ARM
-    assert not int8.has_vnni(cpuinfo)
-    assert not int8.has_vnni(tmp_path / "missing")
 
 
 def test_the_cache_key_follows_the_model_and_the_ranges(det_model):

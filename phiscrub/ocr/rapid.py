@@ -151,7 +151,7 @@ class RapidOcrEngine:
     - threads: onnxruntime intra-op threads (default: up to 4 of the CPUs).
     - int8: detect with the int8 copy of the detector that phiscrub.int8
       builds (and caches) on first use; None (default) as
-      phiscrub.int8.preferred() says (VNNI CPUs, or $PHISCRUB_INT8). Falls back to the
+      phiscrub.int8.preferred() says ($PHISCRUB_INT8=1). Falls back to the
       float model when it cannot be built. benchmarks/NOTES.md (session 15)
       has what it was measured to save and cost.
     """
