@@ -152,8 +152,8 @@ class RapidOcrEngine:
     - int8: detect with the int8 copy of the detector that phiscrub.int8
       builds (and caches) on first use; None (default) as
       phiscrub.int8.preferred() says ($PHISCRUB_INT8=1). Falls back to the
-      float model when it cannot be built. benchmarks/NOTES.md (session 15)
-      has what it was measured to save and cost.
+      float model when it cannot be built. benchmarks/NOTES.md (sessions 15
+      and 16) has what it was measured to save and cost, and why it is off.
     """
 
     name = NAME
