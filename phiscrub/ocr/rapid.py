@@ -91,6 +91,16 @@ _MAX_WEAK_BOXES = 8
 _ZOOM_MAX = 2.0
 _ZOOM_PIXELS = 1_000_000
 _ZOOM_AREAS = 6
+# A zoom under _ZOOM_GAIN times the detector copy's scale shows print barely
+# larger than the copy did. When areas of a shrunk photo are too large together
+# for _ZOOM_PIXELS to reach that, they are zoomed at _ZOOM_FLOOR times the
+# copy's scale instead, largest first, up to _ZOOM_PIXELS_CAP pixels: skipping
+# them all is a cliff. Seed 13 photo 023 (a light EHR screen, turned) sat at
+# 1.54 times; a detector whose boxes differed a little put it at 1.39, zoomed
+# nothing and lost the screen's 68 PHI words (benchmarks/NOTES.md, session 17).
+_ZOOM_GAIN = 1.5
+_ZOOM_FLOOR = 1.6
+_ZOOM_PIXELS_CAP = 3_000_000
 _EDGE_CELL = 16  # detector-copy pixels over which edge density is measured
 # Small print (under _GROW_PRINT full-image pixels high) that a zoomed area cut
 # through is detected again beside it, in areas reaching _GROW_REACH of its
@@ -277,9 +287,8 @@ class RapidOcrEngine:
             )
             done: list[tuple[int, int, int, int]] = []
             for _round in range(1 + _GROW_ROUNDS):
-                total = sum(w * h for _x, _y, w, h in rects)
-                zoom = min(_ZOOM_MAX, math.sqrt(_ZOOM_PIXELS / max(total, 1)))
-                if not rects or zoom <= 1.5 * scale:
+                rects, zoom = _zoom_plan(rects, scale)
+                if not rects:
                     break
                 edge = []
                 for rect in rects:
@@ -823,6 +832,33 @@ def _small_print_areas(
         (int(x / scale), int(y / scale), int(math.ceil(w / scale)), int(math.ceil(h / scale)))
         for x, y, w, h, _area in stats[1:]
     ]
+
+
+def _zoom_plan(
+    rects: list[tuple[int, int, int, int]], scale: float
+) -> tuple[list[tuple[int, int, int, int]], float]:
+    """The areas of `rects` to detect again and the zoom to detect them at,
+    for a detector copy at `scale` of the photo: all of them at the zoom that
+    makes them hold _ZOOM_PIXELS together (at most _ZOOM_MAX); when that is
+    not _ZOOM_GAIN times `scale` and the photo was shrunk for the detector,
+    the largest of them at _ZOOM_FLOOR times `scale`, up to _ZOOM_PIXELS_CAP
+    pixels (the largest always); otherwise none."""
+    total = sum(w * h for _x, _y, w, h in rects)
+    zoom = min(_ZOOM_MAX, math.sqrt(_ZOOM_PIXELS / max(total, 1)))
+    if not rects or zoom > _ZOOM_GAIN * scale:
+        return rects, zoom
+    if scale >= 1.0:
+        # The detector saw the photo whole (and small photos have an enlarged pass).
+        return [], zoom
+    zoom = _ZOOM_FLOOR * scale
+    kept, pixels = [], 0.0
+    for rect in sorted(rects, key=lambda r: -r[2] * r[3]):
+        area = rect[2] * rect[3] * zoom * zoom
+        if kept and pixels + area > _ZOOM_PIXELS_CAP:
+            continue
+        kept.append(rect)
+        pixels += area
+    return kept, zoom
 
 
 def _merge_rects(
