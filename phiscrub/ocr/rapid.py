@@ -840,15 +840,16 @@ def _zoom_plan(
     """The areas of `rects` to detect again and the zoom to detect them at,
     for a detector copy at `scale` of the photo: all of them at the zoom that
     makes them hold _ZOOM_PIXELS together (at most _ZOOM_MAX); when that is
-    not _ZOOM_GAIN times `scale` and the photo was shrunk for the detector,
-    the largest of them at _ZOOM_FLOOR times `scale`, up to _ZOOM_PIXELS_CAP
-    pixels (the largest always); otherwise none."""
+    not more than _ZOOM_GAIN times `scale` and the photo was shrunk for the
+    detector, the largest of them at _ZOOM_FLOOR times `scale`, up to
+    _ZOOM_PIXELS_CAP pixels (the largest always); otherwise none."""
     total = sum(w * h for _x, _y, w, h in rects)
     zoom = min(_ZOOM_MAX, math.sqrt(_ZOOM_PIXELS / max(total, 1)))
     if not rects or zoom > _ZOOM_GAIN * scale:
         return rects, zoom
     if scale >= 1.0:
-        # The detector saw the photo whole (and small photos have an enlarged pass).
+        # The detector saw the photo whole: left as it was (most such photos
+        # have an enlarged detector copy instead).
         return [], zoom
     zoom = _ZOOM_FLOOR * scale
     kept, pixels = [], 0.0
