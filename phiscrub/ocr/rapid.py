@@ -101,7 +101,22 @@ _ZOOM_AREAS = 6
 _ZOOM_GAIN = 1.5
 _ZOOM_FLOOR = 1.6
 _ZOOM_PIXELS_CAP = 3_000_000
+# A zoomed area whose boxes (at least _CLOSER_MIN_BOXES) are mostly under
+# _CLOSER_PRINT pixels high at that zoom is detected once more at a zoom that
+# brings them to _CLOSER_TARGET (within _ZOOM_MAX and _ZOOM_PIXELS_CAP), when
+# that is at least _CLOSER_GAIN times the first zoom. Seed 11 photo 026: a dark
+# EHR screen of 12-px grey type, tilted, where the detector found 6 boxes at
+# 1.14x and all 16 lines at 1.5x.
+_CLOSER_MIN_BOXES = 3
+_CLOSER_PRINT = 17
+_CLOSER_TARGET = 24
+_CLOSER_GAIN = 1.25
 _EDGE_CELL = 16  # detector-copy pixels over which edge density is measured
+# Parts of a shrunk detector copy whose mean grey over _DARK_CELL pixels is
+# under _DARK (a dark screen) are also tested for edges with their lightness
+# evened out: dim grey print there is too faint for the plain test.
+_DARK_CELL = 32
+_DARK = 60
 # Small print (under _GROW_PRINT full-image pixels high) that a zoomed area cut
 # through is detected again beside it, in areas reaching _GROW_REACH of its
 # heights around it, for up to _GROW_ROUNDS more rounds; slivers under
@@ -286,6 +301,7 @@ class RapidOcrEngine:
                 image.shape[:2],
             )
             done: list[tuple[int, int, int, int]] = []
+            closer: list[tuple[tuple[int, int, int, int], float]] = []
             for _round in range(1 + _GROW_ROUNDS):
                 rects, zoom = _zoom_plan(rects, scale)
                 if not rects:
@@ -296,10 +312,19 @@ class RapidOcrEngine:
                     quads = _add_uncovered(quads, found)
                     zoom_weak += faint
                     edge += _at_cut_edge(found, rect, image.shape[:2])
+                    again = _closer_zoom(found, rect, zoom)
+                    if again:
+                        closer.append((rect, again))
                 done += rects
                 # Print the zoomed area cut through (an EHR list running on past
                 # it) goes on beside it: detect there too, a few rounds at most.
                 rects = _beyond(edge, done, image.shape[:2])
+            # Print still small at the zoom it was found at (dim grey type on a
+            # dark screen, 12 px high): the detector found only part of it.
+            for rect, again in closer:
+                found, faint = self._detect_zoomed(image, rect, again, turn=1 if turned else 0)
+                quads = _add_uncovered(quads, found)
+                zoom_weak += faint
         t1 = time.perf_counter()
         results, orders = self._read_quads(image, quads)
         t2 = time.perf_counter()
@@ -743,8 +768,16 @@ def _busy_areas(
     box the detector found: print too small for the copy, but also faces,
     barcodes and clutter, so they are few and capped (_ZOOM_AREAS)."""
     grey = cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_BGR2GRAY)
-    grad = cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
-    dense = cv2.boxFilter((grad > 48).astype(np.float32), -1, (_EDGE_CELL, _EDGE_CELL)) > 0.3
+    dense = _edge_dense(grey)
+    if scale < 1.0:
+        # Dim print on a dark screen, shrunk for the detector copy, has too
+        # little contrast for the threshold until the lightness is evened out
+        # tile by tile. Only dark parts count: evened out, the texture of
+        # lighter scenes turns busy too (a photo the detector sees whole is
+        # detected on an evened copy instead).
+        evened = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(grey)
+        dark = cv2.blur(grey, (_DARK_CELL, _DARK_CELL)) < _DARK
+        dense |= _edge_dense(evened) & dark
     mask = dense.astype(np.uint8)
     found = np.zeros_like(mask)
     for q in quads:
@@ -761,6 +794,12 @@ def _busy_areas(
         x1, y1 = int(math.ceil(min(x + w + 8, sw) / scale)), int(math.ceil(min(y + h + 8, sh) / scale))
         rects.append((x0, y0, x1 - x0, y1 - y0))
     return rects
+
+
+def _edge_dense(grey: np.ndarray) -> np.ndarray:
+    """Where a third or more of the pixels around (an _EDGE_CELL square) are on sharp edges."""
+    grad = cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    return cv2.boxFilter((grad > 48).astype(np.float32), -1, (_EDGE_CELL, _EDGE_CELL)) > 0.3
 
 
 def _at_cut_edge(
@@ -860,6 +899,22 @@ def _zoom_plan(
         kept.append(rect)
         pixels += area
     return kept, zoom
+
+
+def _closer_zoom(found: Sequence[np.ndarray], rect: tuple[int, int, int, int], zoom: float) -> float:
+    """The zoom to detect `rect` at again when the boxes `found` in it at `zoom`
+    are mostly of print too small for the detector to find all of it (box
+    heights under _CLOSER_PRINT pixels at that zoom), or 0.0: enough to bring
+    them to _CLOSER_TARGET, at most _ZOOM_MAX and _ZOOM_PIXELS_CAP pixels."""
+    if len(found) < _CLOSER_MIN_BOXES:
+        return 0.0
+    shorts = [min(np.linalg.norm(q[0] - q[1]), np.linalg.norm(q[0] - q[3])) for q in found]
+    short = float(np.median(shorts))
+    if short * zoom >= _CLOSER_PRINT:
+        return 0.0
+    cap = math.sqrt(_ZOOM_PIXELS_CAP / max(rect[2] * rect[3], 1))
+    again = min(_ZOOM_MAX, _CLOSER_TARGET / max(short, 1.0), cap)
+    return again if again >= _CLOSER_GAIN * zoom else 0.0
 
 
 def _merge_rects(

@@ -7,7 +7,17 @@ import logging
 import cv2
 import numpy as np
 import pytest
-from ocr_synth import NAME_CARD, make_card, missed, name_card_image, place, table_photo
+from ocr_synth import (
+    NAME_CARD,
+    TABLE_ROWS,
+    DrawnWord,
+    background,
+    make_card,
+    missed,
+    name_card_image,
+    place,
+    table_photo,
+)
 
 from phiscrub.models import Line
 from phiscrub.ocr import OcrEngine
@@ -146,6 +156,45 @@ def test_small_print_is_zoomed_even_when_busy_areas_are_large_together(rapid):
     for x, y in ((100, 100), (100, 1900), (2900, 100)):
         image[y : y + 1000, x : x + 1000] = (rng.random((1000, 1000, 1)) > 0.5).astype(np.uint8) * 255
     assert len(missed(rapid.read(image), drawn)) <= 2
+
+
+def test_dim_print_on_a_dark_screen_is_found(rapid):
+    # Grey 12-px rows on a near-black screen, tilted and softened, on a 12 MP
+    # photo (seed 11 photo 026 lost such a screen's 47 PHI words): 5 px high
+    # on the detector copy, their edges are too faint for the busy-area
+    # threshold until the lightness is evened out. Measured: all 39 words
+    # missed before, 4 after. (Tilted 5 degrees: 39 and 7; 12 degrees: 8 and
+    # 2; -10 degrees: all 39 both ways, edges too faint even evened out.)
+    screen = np.full((400, 800, 3), 32, np.uint8)
+    drawn_on_screen, y = [], 30
+    for row in TABLE_ROWS:
+        card, words = make_card([row], 12)
+        card = (32 + (255 - card.astype(np.float32)) * 0.4).astype(np.uint8)  # ~125 on 32
+        screen[y : y + card.shape[0], 30 : 30 + card.shape[1]] = card
+        drawn_on_screen += [DrawnWord(w.text, w.quad + (30, y)) for w in words]
+        y += card.shape[0]
+    screen = cv2.GaussianBlur(screen, (0, 0), 0.8)
+    image = background(4032, 3024, seed=3)
+    drawn = place(image, screen, drawn_on_screen, (1500, 900), angle=8)
+    lost = missed(rapid.read(image), drawn)
+    assert len(lost) <= 8, lost
+
+
+def test_closer_zoom_for_print_still_small_at_its_zoom():
+    from phiscrub.ocr.rapid import _CLOSER_TARGET, _ZOOM_MAX, _ZOOM_PIXELS_CAP, _closer_zoom
+
+    def box(y, h):
+        return np.array([[0, y], [200, y], [200, y + h], [0, y + h]], np.float64)
+
+    rect = (0, 0, 700, 300)
+    small = [box(30 * i, 12) for i in range(5)]  # 12 px: 13.7 px at 1.14x
+    assert _closer_zoom(small, rect, 1.14) == pytest.approx(_CLOSER_TARGET / 12)
+    assert _closer_zoom(small[:2], rect, 1.14) == 0.0  # two boxes are not enough to judge by
+    assert _closer_zoom([box(30 * i, 20) for i in range(5)], rect, 1.14) == 0.0  # 22.8 px: large enough
+    assert _closer_zoom([box(30 * i, 6) for i in range(5)], rect, 1.14) == _ZOOM_MAX
+    huge = (0, 0, 3000, 2000)  # the pixel cap allows 0.71x: no gain on 1.14x
+    assert (_ZOOM_PIXELS_CAP / (3000 * 2000)) ** 0.5 < 1.14
+    assert _closer_zoom(small, huge, 1.14) == 0.0
 
 
 def test_zoom_plan_floor_and_cap():
