@@ -775,9 +775,10 @@ def _busy_areas(
         # tile by tile. Only dark parts count: evened out, the texture of
         # lighter scenes turns busy too (a photo the detector sees whole is
         # detected on an evened copy instead).
-        evened = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(grey)
         dark = cv2.blur(grey, (_DARK_CELL, _DARK_CELL)) < _DARK
-        dense |= _edge_dense(evened) & dark
+        if dark.any():
+            evened = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(grey)
+            dense |= _edge_dense(evened) & dark
     mask = dense.astype(np.uint8)
     found = np.zeros_like(mask)
     for q in quads:
