@@ -54,8 +54,9 @@ _SLANTED_AGREEMENT = 0.6
 # coherent first), at most this many per photo. Seed 17 photo 001: a sharp Code
 # 128 at the end of a wristband, joined with the print beside it into one
 # candidate, the 28th and least coherent of its photo. Over seeds 3 and 10-17
-# (360 photos) the photos have up to 28 such candidates; reading all of them
-# instead of 12 costs about 0.01 s per photo.
+# (360 photos) the photos have up to 28 such candidates. Reading all of them
+# instead of 12 cost 0.02 s a photo on seed 17 (0.25 s on the worst photo),
+# measured with another process busy on both cores.
 _MAX_STRAIGHTENED = 40
 # A located outline is merged with a code read inside it up to this many times
 # the read code's padded area. Measured on seeds 0-5 and 7-10 (461 codes): at 6,
