@@ -121,9 +121,10 @@ _DARK = 60
 # _DARK_BOXED of it is detected again with PaddleOCR's normalisation. Seed 1017
 # photo 008: a blurred dark EHR screen of light 20-px type, where the boxes
 # covered 3% of the area (4 lines) with RapidOCR's normalisation and PaddleOCR's
-# found 18 more. On the other 34 dark zoomed areas of speed seeds 1013-1017 and
-# seed 11 the boxes covered 11-40% (0-4% on empty slivers), and a second pass
-# on every dark area cost 6% more OCR time for no other word.
+# found 18 more. Of the other 37 dark zoomed areas of speed seeds 1013-1017 and
+# seed 11, 30 had boxes over 11-40% of them, 6 small slivers none, and seed 11
+# photo 026's first zoom 1%; a second pass on every dark area cost 6% more OCR
+# time and found no other word.
 _DARK_BOXED = 0.08
 # Small print (under _GROW_PRINT full-image pixels high) that a zoomed area cut
 # through is detected again beside it, in areas reaching _GROW_REACH of its
