@@ -253,15 +253,20 @@ _ROW_REACH = 10.0
 _ABOVE_ROWS = 3.0
 
 # Header cells of one row: each within this many of its heights along the row of
-# another cell of it.
+# another cell of it. A form's labels ("DOB:  MRN:") have one value between them,
+# so they are chained over _LABEL_GAP heights at most: seed 17 photo 011, two
+# whiteboards side by side, had their labels 26-31 heights apart chained into one
+# row, and the table area between them covered "Welcome to your room".
 _HEADER_GAP = 40.0
+_LABEL_GAP = 20.0
 
 
 def _header_row(lines: Sequence[Line], headers: list[tuple[int, Kind]], start: int) -> list[tuple[int, Kind]]:
     """The header cells on the same row as `start`, chained cell to cell: of the same
     size and sort (label with a colon or bare header) as a neighbour, level in its
     frame (allowing for the error of an angle measured on one short word, about 3
-    degrees) and at most `_HEADER_GAP` of its heights from it along the row."""
+    degrees) and at most `_HEADER_GAP` of its heights from it along the row
+    (`_LABEL_GAP` between labels)."""
     kinds = dict(headers)
     row = [start]
     grew = True
@@ -279,8 +284,10 @@ def _header_row(lines: Sequence[Line], headers: list[tuple[int, Kind]], start: i
                 same_size = 0.75 < _frame(lines[j].polygon)[2] / h < 1.33
                 # a form's labels ("Patient:") and a table's headers ("Name") are
                 # never one row: a whiteboard level with a screen across the room
-                same_sort = lines[j].text.rstrip().endswith(":") == lines[k].text.rstrip().endswith(":")
-                if same_size and same_sort and gap < _HEADER_GAP * h and abs(jv - kv) < 0.6 * h + 0.05 * gap:
+                label = lines[k].text.rstrip().endswith(":")
+                same_sort = lines[j].text.rstrip().endswith(":") == label
+                reach = _LABEL_GAP if label else _HEADER_GAP
+                if same_size and same_sort and gap < reach * h and abs(jv - kv) < 0.6 * h + 0.05 * gap:
                     row.append(j)
                     grew = True
                     break

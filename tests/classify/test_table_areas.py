@@ -98,6 +98,20 @@ def test_a_form_s_labels_in_a_row_reach_nothing_above_them():
     assert not covered(areas[0][0], (300, 100 - 2 * LINE_GAP))
 
 
+def test_the_labels_of_two_whiteboards_side_by_side_are_not_one_row():
+    # Seed 17 photo 011: two whiteboards turned on their side, their labels level
+    # but 30 label heights apart; a welcome sign between them must stay visible.
+    far = 100 + 30 * HEIGHT
+    lines = [make_line("DOB:", x=100, y=100), make_line("Rose Hill", x=100, y=100 + LINE_GAP)]
+    lines += [make_line("Patient:", x=far, y=100), make_line("3/14/62", x=far, y=100 + LINE_GAP)]
+    assert table_areas(lines) == []
+    # the same labels a value apart are one row of a form
+    x2 = 100 + 12 * HEIGHT
+    near = [make_line("DOB:", x=100, y=100), make_line("Patient:", x=x2, y=100)]
+    near += [make_line("Rose Hill", x=100, y=100 + LINE_GAP), make_line("3/14/62", x=x2, y=100 + LINE_GAP)]
+    assert len(table_areas(near)) == 1
+
+
 def test_a_form_label_level_with_a_header_row_does_not_join_it():
     # A whiteboard's "Patient:" level with a screen's header row across the room.
     label = make_line("Patient:", x=2600, y=100)
