@@ -126,6 +126,24 @@ _DARK = 60
 # photo 026's first zoom 1%; a second pass on every dark area cost 6% more OCR
 # time and found no other word.
 _DARK_BOXED = 0.08
+# A monitor's screen on a shrunk detector copy: a part darker than _SCREEN_DARK
+# (mean grey over _DARK_CELL pixels) of at least _SCREEN_AREA of the copy, filling
+# _SCREEN_FILL of its bounding box. When under _SCREEN_BUSY of that box, grown by
+# _SCREEN_GROW of its sides, passed the busy tests below, edges over _SCREEN_EDGE
+# grey levels count there too, not only those over 48: blurred print on a screen
+# is too soft for the plain test and, with a highlighted row and light type, too
+# light on average for the dark one. Seed 18 photo 012: a blurred dark EHR list
+# of 13-px print, 0.6% busy, never zoomed (38 of 81 PHI words read; 80 with the
+# softer edges). Screens that were busy already are left as they were: speed
+# seed 1017 photo 008's (12% busy) grew into a larger zoomed area the detector
+# boxed worse (168 -> 129 words). Of 122 such screens on seeds 10-18 and speed
+# seeds 1013-1018 (432 photos), 107 were under 3% busy and 12 over 5%.
+_SCREEN_DARK = 80
+_SCREEN_AREA = 0.01
+_SCREEN_FILL = 0.6
+_SCREEN_GROW = 0.1
+_SCREEN_BUSY = 0.03
+_SCREEN_EDGE = 32
 # Small print (under _GROW_PRINT full-image pixels high) that a zoomed area cut
 # through is detected again beside it, in areas reaching _GROW_REACH of its
 # heights around it, for up to _GROW_ROUNDS more rounds; slivers under
@@ -800,6 +818,10 @@ def _busy_areas(
     barcodes and clutter, so they are few and capped (_ZOOM_AREAS)."""
     grey = cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_BGR2GRAY)
     dense = _edge_dense(grey)
+    found = np.zeros(grey.shape, np.uint8)
+    for q in quads:
+        cv2.fillPoly(found, [np.round(q * scale).astype(np.int32)], 1)
+    free = cv2.dilate(found, np.ones((9, 9), np.uint8)) == 0
     if scale < 1.0:
         # Dim print on a dark screen, shrunk for the detector copy, has too
         # little contrast for the threshold until the lightness is evened out
@@ -810,11 +832,13 @@ def _busy_areas(
         if dark.any():
             evened = _even_lightness(grey)
             dense |= _edge_dense(evened) & dark
+        soft = None
+        for box in _screens(grey):
+            if (dense[box] & free[box]).sum() < _SCREEN_BUSY * free[box].sum():
+                soft = _edge_dense(grey, _SCREEN_EDGE) if soft is None else soft
+                dense[box] |= soft[box]
     mask = dense.astype(np.uint8)
-    found = np.zeros_like(mask)
-    for q in quads:
-        cv2.fillPoly(found, [np.round(q * scale).astype(np.int32)], 1)
-    mask[cv2.dilate(found, np.ones((9, 9), np.uint8)) > 0] = 0
+    mask[~free] = 0
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
     mask = cv2.dilate(mask, np.ones((15, 15), np.uint8))
     _n, _labels, stats, _c = cv2.connectedComponentsWithStats(mask)
@@ -828,10 +852,25 @@ def _busy_areas(
     return rects
 
 
-def _edge_dense(grey: np.ndarray) -> np.ndarray:
-    """Where a third or more of the pixels around (an _EDGE_CELL square) are on sharp edges."""
+def _edge_dense(grey: np.ndarray, edge: int = 48) -> np.ndarray:
+    """Where a third or more of the pixels around (an _EDGE_CELL square) are on
+    edges (a morphological gradient over `edge` grey levels)."""
     grad = cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
-    return cv2.boxFilter((grad > 48).astype(np.float32), -1, (_EDGE_CELL, _EDGE_CELL)) > 0.3
+    return cv2.boxFilter((grad > edge).astype(np.float32), -1, (_EDGE_CELL, _EDGE_CELL)) > 0.3
+
+
+def _screens(grey: np.ndarray) -> list[tuple[slice, slice]]:
+    """Where the detector copy `grey` looks like a dark screen: the bounding boxes,
+    grown by _SCREEN_GROW, of its dark parts (mean grey under _SCREEN_DARK) of at
+    least _SCREEN_AREA of it that fill _SCREEN_FILL of their box."""
+    dark = (cv2.blur(grey, (_DARK_CELL, _DARK_CELL)) < _SCREEN_DARK).astype(np.uint8)
+    _n, _labels, stats, _c = cv2.connectedComponentsWithStats(dark)
+    out = []
+    for x, y, w, h, area in stats[1:]:
+        if area >= _SCREEN_AREA * grey.size and area >= _SCREEN_FILL * w * h:
+            gx, gy = int(_SCREEN_GROW * w), int(_SCREEN_GROW * h)
+            out.append((slice(max(y - gy, 0), y + h + gy), slice(max(x - gx, 0), x + w + gx)))
+    return out
 
 
 def _at_cut_edge(
