@@ -20,7 +20,7 @@ import numpy as np
 
 from phiscrub.classify import address, dates, ids, names, tables, unknown
 from phiscrub.classify._spans import cover
-from phiscrub.classify._text import Hit, Text, WordRef, joined_text, line_text, value_line_after
+from phiscrub.classify._text import Hit, Text, WordRef, joined_text, line_text, value_lines_after
 from phiscrub.classify.labels import ends_with_label, is_label
 from phiscrub.models import Finding, Kind, Line, Polygon
 
@@ -71,9 +71,9 @@ def _texts(lines: Sequence[Line], labels: frozenset[int]) -> list[Text]:
     texts = [line_text(line, i) for i, line in enumerate(lines) if line.words]
     for i, line in enumerate(lines):
         if _asks_for_value(line):
-            j = value_line_after(lines, i, labels)
-            if j is not None:
-                texts.append(joined_text(lines, i, j))
+            parts = value_lines_after(lines, i, labels)
+            if parts:
+                texts.append(joined_text(lines, i, *parts))
     return texts
 
 
@@ -149,9 +149,10 @@ def _label_values(lines: Sequence[Line], labels: frozenset[int]) -> dict[int, tu
         kind = tables.header_kind(lines[i].text)
         if kind is None:
             continue
-        j = value_line_after(lines, i, labels)
-        if j is not None and len(lines[j].words) <= _LABEL_VALUE_WORDS:
-            found[j] = (kind, f"beside a {kind.value} label")
+        parts = value_lines_after(lines, i, labels)
+        if parts and sum(len(lines[j].words) for j in parts) <= _LABEL_VALUE_WORDS:
+            for j in parts:
+                found[j] = (kind, f"beside a {kind.value} label")
     return found
 
 

@@ -97,11 +97,11 @@ def line_text(line: Line, index: int) -> Text:
     return Text([(index, j) for j in range(len(line.words))], [w.text for w in line.words])
 
 
-def joined_text(lines: Sequence[Line], first: int, second: int) -> Text:
-    """A label line followed by the line that holds its value."""
-    refs = [(first, j) for j in range(len(lines[first].words))]
-    refs += [(second, j) for j in range(len(lines[second].words))]
-    words = [w.text for w in lines[first].words] + [w.text for w in lines[second].words]
+def joined_text(lines: Sequence[Line], first: int, *rest: int) -> Text:
+    """A label line followed by the line (or the parts of a line) that holds its value."""
+    order = (first, *rest)
+    refs = [(li, j) for li in order for j in range(len(lines[li].words))]
+    words = [w.text for li in order for w in lines[li].words]
     return Text(refs, words)
 
 
@@ -165,3 +165,44 @@ def value_line_after(lines: Sequence[Line], i: int, labels: frozenset[int] = fro
         if cost < best_cost:
             best, best_cost = j, cost
     return best
+
+
+# A value the detector split into boxes (a handwritten "Angel  Ababei" after
+# "Patient:"): boxes within _VALUE_GAP of their heights after the last part, on
+# its line, of a height within _VALUE_SIZE times its own (handwritten words differ:
+# 63 and 90 px there), up to _VALUE_PARTS in all, are parts of it.
+_VALUE_GAP = 1.5
+_VALUE_SIZE = 1.6
+_VALUE_PARTS = 3
+
+
+def value_lines_after(lines: Sequence[Line], i: int, labels: frozenset[int] = frozenset()) -> list[int]:
+    """The value line of line `i` (`value_line_after`) and the boxes that continue
+    it on its line: speed seed 1019 photo 010, a whiteboard's "Patient:" with the
+    name written after it read as two boxes, "Angel" and "Ababei", of which only
+    the first was taken for the value."""
+    j = value_line_after(lines, i, labels)
+    if j is None:
+        return []
+    parts = [j]
+    while len(parts) < _VALUE_PARTS:
+        last = lines[parts[-1]]
+        (ux, uy), (vx, vy), h = _frame(last.polygon)
+        u1 = max(x * ux + y * uy for x, y in last.polygon.points)
+        vmid = sum(x * vx + y * vy for x, y in last.polygon.points) / len(last.polygon.points)
+        best, best_gap = None, math.inf
+        for k, other in enumerate(lines):
+            if k == i or k in parts or k in labels or not other.words:
+                continue
+            oh = _frame(other.polygon)[2]
+            if not 1 / _VALUE_SIZE < oh / h < _VALUE_SIZE:
+                continue
+            pts = other.polygon.points
+            gap = min(x * ux + y * uy for x, y in pts) - u1
+            dv = sum(x * vx + y * vy for x, y in pts) / len(pts) - vmid
+            if right_after(dv, gap, h, _VALUE_GAP, band=0.45 * oh) and gap < best_gap:
+                best, best_gap = k, gap
+        if best is None:
+            break
+        parts.append(best)
+    return parts

@@ -70,6 +70,21 @@ def test_large_handwritten_value_sitting_low_beside_its_label_is_found():
     assert covered_words(classify([label, value]), [label, value], Kind.DATE) == ["DOB:", "04", "JAN", "1949"]
 
 
+def test_a_value_the_detector_split_into_boxes_is_covered_whole():
+    # Speed seed 1019 photo 010: "Patient:" on a whiteboard with the name written
+    # after it, read as two boxes of different heights, "Angel" and "Ababei"; the
+    # second was left uncovered.
+    label = make_line("Patient:", x=100, y=100)
+    first = make_line("Angel", x=100 + 10 * 20, y=100)
+    second = _scaled_line("Ababei", x=100 + 16 * 20, y=92, scale=1.4)
+    lines = [label, first, second]
+    assert covered_words(classify(lines), lines, Kind.NAME) == ["Patient:", "Angel", "Ababei"]
+    # a box far along the line is not part of the value
+    far = make_line("Ababei", x=100 + 30 * 20, y=100)
+    lines = [label, first, far]
+    assert covered_words(classify(lines), lines, Kind.NAME) == ["Patient:", "Angel"]
+
+
 def test_value_beside_a_phi_label_is_covered_whatever_the_ocr_read():
     # A handwritten "24 JAN 1998" the OCR read as "bbl NS": it is still the value
     # of the date-of-birth label beside it.
