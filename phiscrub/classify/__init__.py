@@ -20,7 +20,15 @@ import numpy as np
 
 from phiscrub.classify import address, dates, ids, names, tables, unknown
 from phiscrub.classify._spans import cover
-from phiscrub.classify._text import Hit, Text, WordRef, joined_text, line_text, value_lines_after
+from phiscrub.classify._text import (
+    Hit,
+    Text,
+    WordRef,
+    frame_height,
+    joined_text,
+    line_text,
+    value_lines_after,
+)
 from phiscrub.classify.labels import ends_with_label, is_label
 from phiscrub.models import Finding, Kind, Line, Polygon
 
@@ -156,6 +164,24 @@ def _label_values(lines: Sequence[Line], labels: frozenset[int]) -> dict[int, tu
     return found
 
 
+def _value_heights(lines: Sequence[Line], labels: frozenset[int]) -> dict[int, float]:
+    """The height to cover each part of a label's value at, where the detector
+    split the value into boxes of different heights: the tallest part's. Speed
+    seed 1019 photo 010: a handwritten "Angel  Ababei" after "Patient:", boxed 60
+    and 90 px high; the first box left out the top of its "A" and the tail of its
+    "g", and only 75% of the word was covered."""
+    heights: dict[int, float] = {}
+    for i in labels:
+        if tables.header_kind(lines[i].text) is None:
+            continue
+        parts = value_lines_after(lines, i, labels)
+        if len(parts) > 1:
+            tallest = max(frame_height(lines[j].polygon) for j in parts)
+            for j in parts:
+                heights[j] = max(heights.get(j, 0.0), tallest)
+    return heights
+
+
 def _context(
     lines: Sequence[Line], by_line: dict[int, list[tuple[Hit, int, int]]], labels: frozenset[int]
 ) -> dict[int, Hit]:
@@ -186,7 +212,11 @@ def _edge(word, side: int) -> tuple[float, float]:
 
 
 def _line_findings(
-    line: Line, spans: list[tuple[Hit, int, int]], engine: str, context: Hit | None = None
+    line: Line,
+    spans: list[tuple[Hit, int, int]],
+    engine: str,
+    context: Hit | None = None,
+    min_height: float = 0.0,
 ) -> list[Finding]:
     """Findings for the flagged spans of one line. Neighbouring spans reach into
     each other's first word; when most of the line is flagged, or it reads as an
@@ -225,6 +255,7 @@ def _line_findings(
             [w.polygon for w in words[a : b + 1]],
             reach,
             pad_along=LINE_PAD_ALONG if ends and whole else SPAN_PAD_ALONG,
+            min_height=min_height,
         )
         kind, reason = hit.kind, hit.reason
         if address and kind in (Kind.NAME, Kind.ID, Kind.TEXT):
@@ -255,12 +286,13 @@ def classify(lines: Sequence[Line], engine: str = "ocr", areas: Sequence[Polygon
     for li, (kind, reason) in tables.surrounded(lines, set(by_line) | set(context)).items():
         if not unknown.plain_words(lines[li]):
             context[li] = Hit(kind, 0, len(lines[li].text), 0.75, tables.CLASSIFIER, reason)
+    heights = _value_heights(lines, labels)
     findings = []
     for li in sorted(set(by_line) | set(context)):
         spans = by_line.get(li, [])
         if li in context and not spans:
             spans = [(context[li], 0, len(lines[li].words) - 1)]
-        findings += _line_findings(lines[li], spans, engine, context.get(li))
+        findings += _line_findings(lines[li], spans, engine, context.get(li), heights.get(li, 0.0))
     for quad, kinds in tables.table_areas(lines):
         findings.append(
             Finding(

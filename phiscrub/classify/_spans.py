@@ -22,13 +22,16 @@ def cover(
     polygons: Sequence[Polygon],
     reach: Sequence[tuple[float, float]] = (),
     pad_along: float = PAD_ALONG,
+    min_height: float = 0.0,
 ) -> Polygon:
     """One padded quadrilateral (TL, TR, BR, BL) over consecutive word quads of one
     line. It is the smallest rectangle aligned with the line that holds every
     point of every word, so a word that sits off the first-to-last line (a
     curved or perspective line) is still inside. `reach` holds points the cover
     must also reach along the line (not across it): a neighbour's midpoint, the
-    line's ends. `pad_along` is in text heights."""
+    line's ends. `pad_along` is in text heights. Text lower than `min_height` is
+    covered as tall as that, about its middle (a handwritten word whose box left
+    out its tall letters and descenders)."""
     quads = [_quad(p) for p in polygons]
     (x0, y0), _, _, (x3, y3) = quads[0]
     _, (x1, y1), (x2, y2), _ = quads[-1]
@@ -45,10 +48,12 @@ def cover(
         vx, vy = -vx, -vy
     height = sum(math.hypot(q[3][0] - q[0][0], q[3][1] - q[0][1]) for q in quads) / len(quads)
     height = max(height, 1.0)
+    grow = max(0.0, min_height - height) / 2
+    height += 2 * grow
     us = [x * ux + y * uy for q in quads for x, y in q] + [x * ux + y * uy for x, y in reach]
     vs = [x * vx + y * vy for q in quads for x, y in q]
     u_lo, u_hi = min(us) - pad_along * height, max(us) + pad_along * height
-    v_lo, v_hi = min(vs) - PAD_ACROSS * height, max(vs) + PAD_ACROSS * height
+    v_lo, v_hi = min(vs) - grow - PAD_ACROSS * height, max(vs) + grow + PAD_ACROSS * height
 
     def point(u: float, v: float) -> tuple[float, float]:
         return (u * ux + v * vx, u * uy + v * vy)

@@ -122,6 +122,11 @@ def _frame(polygon: Polygon) -> tuple[tuple[float, float], tuple[float, float], 
     return (ux, uy), (vx, vy), max(height, 1.0)
 
 
+def frame_height(polygon: Polygon) -> float:
+    """The height of a text quad, across its line."""
+    return _frame(polygon)[2]
+
+
 def right_after(dv: float, gap: float, h: float, reach: float, band: float = 0.0) -> bool:
     """Whether a box sits right after a line on the same line: its midline within
     0.6 of the line's height `h` of the line's own (or within `band`, when larger),

@@ -85,6 +85,25 @@ def test_a_value_the_detector_split_into_boxes_is_covered_whole():
     assert covered_words(classify(lines), lines, Kind.NAME) == ["Patient:", "Angel"]
 
 
+def test_the_parts_of_a_split_value_are_covered_as_tall_as_the_tallest():
+    # The same photo: "Angel" was boxed 60 px high, "Ababei" 90; the first box
+    # left out the top of the "A" and the tail of the "g" (75% of it covered).
+    label = make_line("Patient:", x=100, y=100)
+    first = make_line("Angel", x=100 + 10 * 20, y=100)
+    second = _scaled_line("Ababei", x=100 + 16 * 20, y=100 - 0.25 * HEIGHT, scale=1.5)
+    (finding,) = [f for f in classify([label, first, second]) if first.polygon.box.x in _xs(f)]
+    tall, short = second.polygon.box, first.polygon.box
+    assert finding.box.y <= short.y - 0.25 * HEIGHT - 0.2 * tall.h + 0.5
+    assert finding.box.y2 >= short.y2 + 0.25 * HEIGHT + 0.2 * tall.h - 0.5
+    # a value in one box keeps its own height
+    (alone,) = [f for f in classify([label, first]) if first.polygon.box.x in _xs(f)]
+    assert alone.box.h < short.h * 1.5
+
+
+def _xs(finding) -> range:
+    return range(int(finding.box.x), int(finding.box.x2) + 1)
+
+
 def test_value_beside_a_phi_label_is_covered_whatever_the_ocr_read():
     # A handwritten "24 JAN 1998" the OCR read as "bbl NS": it is still the value
     # of the date-of-birth label beside it.
