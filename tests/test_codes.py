@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import cv2
@@ -10,8 +11,8 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageDraw, ImageFont
 
-from phiscrub.codes import CodeDetector
-from phiscrub.models import Kind
+from phiscrub.codes import CodeDetector, _grow_along
+from phiscrub.models import Finding, Kind, Polygon
 
 F = zxingcpp.BarcodeFormat
 MRN = "MRN00482913"
@@ -230,3 +231,38 @@ def test_a_located_outline_many_times_the_code_read_in_it_does_not_widen_its_reg
     assert wide[:, 1].max() < y1 + 2 * h and wide[:, 0].min() > x0 - w  # not the huge outline
     widened = region_with(near)
     assert widened[:, 0].min() <= x0 - 0.3 * w + 1  # a close outline still widens it
+
+
+def test_a_located_piece_of_a_sharp_code_is_grown_along_it_to_its_ends():
+    """Speed seed 1019 photo 009: the bar-pattern locator framed 101 of a sharp
+    Code128's 194 px (where its bars crowd, the pieces split) and zxing could not
+    read it. The piece is grown along the code over windows of bars, and stops at
+    its quiet zone."""
+    image = np.full((600, 900, 3), 110, np.uint8)  # a dark table round a white label
+    quad = paste(image, code_image(F.Code128, MRN, 2), (450, 300), angle=6)
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    tl, tr, br, bl = quad
+    theta = math.atan2(*(tr - tl)[::-1])
+    piece = np.array([tl + 0.6 * (tr - tl), tr, br, bl + 0.6 * (br - bl)])
+    grown = _grow_along(gray, piece, theta)
+    assert coverage(quad, [_finding(grown)], image.shape) >= 0.97
+    length = np.linalg.norm(tr - tl)
+    assert np.linalg.norm(grown[1] - grown[0]) <= 1.15 * length  # not over the label and table
+
+
+def test_print_and_plain_label_are_not_taken_for_more_of_a_code():
+    image = np.full((400, 1200, 3), 245, np.uint8)
+    cv2.putText(image, "Nurses Station  Ward 4B", (40, 220), cv2.FONT_HERSHEY_SIMPLEX, 2.2, (20, 20, 20), 5)
+    quad = paste(image, code_image(F.Code128, MRN, 2), (1000, 210))
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    tl, tr, br, bl = quad
+    # The whole code, then a print row framed as if it were bars: neither grows.
+    assert np.allclose(_grow_along(gray, quad, 0.0)[:, 0].min(), quad[:, 0].min(), atol=12)
+    words = np.array([[300, 170], [500, 170], [500, 230], [300, 230]], np.float64)
+    assert np.allclose(_grow_along(gray, words, 0.0), words)
+
+
+def _finding(quad: np.ndarray) -> Finding:
+    return Finding(
+        kind=Kind.BARCODE, polygon=Polygon.of(quad.tolist()), score=0.6, detector="test", reason=""
+    )
