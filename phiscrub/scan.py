@@ -183,6 +183,7 @@ class Scanner:
                 findings += classify(lines, engine=name, areas=unread)
                 findings += screens.panels(pixels, lines, findings)
                 findings += screens.cards(pixels, lines, findings)
+                findings += screens.dark_screens(pixels, unread, findings)
             timings["classify"] = time.perf_counter() - t
             # Text standing sideways or upside down says the photo is turned; the
             # face detector's probes miss small faces in such a photo.

@@ -20,6 +20,11 @@ on, found in the pixels:
 
 Any doubt leaves the block as it was.
 
+`dark_screens` covers a dark screen whole around print the OCR boxed but could
+not read (seed 20 photo 030: a small, blurred EHR across the room, 38 PHI words,
+none read) or around flagged cells that made no block of records (speed seed
+1020 photo 011: its highlighted row and title left unread).
+
 `cards` does the same for a small card (a patient label, a wristband's label)
 behind two or more flagged lines that are not on a screen: the label's rows
 the OCR read only in part or not at all are covered with it.
@@ -178,6 +183,81 @@ def panels(pixels: np.ndarray, lines: Sequence[Line], findings: Sequence[Finding
     return out
 
 
+# An unread text area (print the detector boxed, the recogniser could not read)
+# whose median grey is at most _DARK, on a panel of its colour at least
+# _UNREAD_MIN_GROWTH and at most _UNREAD_MAX_GROWTH times its area, of which at
+# least _DARK_SHARE is that dark (a screen's sparse light print on a dark ground),
+# is on a dark screen. Seed 20 photo 030's screen: 14.8 times the area, 0.88 dark.
+# On tuned seeds 10-14, 17, 19 and speed seeds 1013, 1014, 1019 (442 photos) the
+# areas that dark were on barcodes (the detector boxes bars as print); on a panel
+# of their colour, each was the code's bars, 1.5 to 6.5 times the area and 0.50
+# to 0.56 dark.
+_DARK = 90
+_DARK_SHARE = 0.75
+_UNREAD_MIN_GROWTH = 4.0
+_UNREAD_MAX_GROWTH = 40.0
+
+
+def dark_screens(pixels: np.ndarray, areas: Sequence[Polygon], findings: Sequence[Finding]) -> list[Finding]:
+    """A finding for each dark screen panel (see `panel_around`) around text
+    `areas` the OCR found but could not read, or around a cluster of flagged
+    findings, that is not covered whole already: a small or blurred EHR whose
+    print no reading came of, or whose rows the OCR read cell by cell so no block
+    of records was made of them (its highlighted row and header left unread)."""
+    from phiscrub.classify._text import _frame
+
+    taken = [np.float32(f.polygon.points) for f in findings if f.detector.endswith("+" + SCREENS)]
+    flagged, clusters = _flagged_clusters(findings)
+    seeds = [(np.asarray(a.points, np.float64), float(_frame(a)[2]), "unread") for a in areas]
+    for members, quad, height in clusters:
+        source = flagged[members[0]].detector.split("+", 1)[0]
+        seeds.append((np.asarray(quad, np.float64), height, source))
+    out: list[Finding] = []
+    for q, text_height, source in seeds:
+        centre = tuple(map(float, q.mean(axis=0)))
+        if any(cv2.pointPolygonTest(t, centre, False) >= 0 for t in taken):
+            continue
+        if _dark_share(pixels, q)[0] > _DARK:
+            continue
+        panel = panel_around(pixels, q.tolist(), text_height, max_growth=_UNREAD_MAX_GROWTH, widen=True)
+        if panel is None:
+            continue
+        outline = np.float32(panel.points)
+        if cv2.contourArea(outline) < _UNREAD_MIN_GROWTH * cv2.contourArea(np.float32(q)):
+            continue  # the bars of a barcode, boxed as print: not a screen
+        if _dark_share(pixels, outline)[1] < _DARK_SHARE:
+            continue  # half dark, half light: bars, not print on a screen
+        taken.append(outline)
+        out.append(
+            Finding(
+                Kind.TEXT,
+                panel,
+                0.5,
+                source + "+" + SCREENS,
+                "a dark screen with print on it, covered whole",
+            )
+        )
+    return out
+
+
+def _dark_share(pixels: np.ndarray, polygon) -> tuple[float, float]:
+    """Median grey under `polygon`, and the share of it at most `_DARK`."""
+    pts = np.round(np.asarray(polygon, np.float64)).astype(np.int32)
+    x, y, w, h = cv2.boundingRect(pts)
+    x0, y0 = max(x, 0), max(y, 0)
+    x1, y1 = min(x + w, pixels.shape[1]), min(y + h, pixels.shape[0])
+    if x1 <= x0 or y1 <= y0:
+        return 255.0, 0.0
+    crop = np.ascontiguousarray(pixels[y0:y1, x0:x1])
+    gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else crop
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(mask, [pts - (x0, y0)], 1)
+    values = gray[mask > 0]
+    if values.size == 0:
+        return 255.0, 0.0
+    return float(np.median(values)), float(np.mean(values <= _DARK))
+
+
 CARDS = "card"
 
 # PHI found on lines closer than this many text heights (gap between their
@@ -207,40 +287,10 @@ def cards(pixels: np.ndarray, lines: Sequence[Line], findings: Sequence[Finding]
     taken only when it is small (shorter side at most 12 text heights) and
     holds at most one line with nothing flagged on it, so whiteboards, signs
     and badges with their headings are left as they were."""
-    from phiscrub.classify._text import _frame
-    from phiscrub.classify.tables import BLOCKS
-
-    covered_whole = ("+" + SCREENS, "+" + BLOCKS)
-    taken = [np.float32(f.polygon.points) for f in findings if f.detector.endswith(covered_whole)]
-    flagged = []
-    for f in findings:
-        if f.kind not in _PHI_KINDS:
-            continue
-        centre = tuple(map(float, f.polygon.center))
-        if any(cv2.pointPolygonTest(area, centre, False) >= 0 for area in taken):
-            continue  # on a screen already covered whole
-        flagged.append(f)
-    if len(flagged) < 2:
-        return []
-    pts = [np.asarray(f.polygon.points, np.float64) for f in flagged]
-    lo = np.array([p.min(axis=0) for p in pts])
-    hi = np.array([p.max(axis=0) for p in pts])
-    h = np.array([_frame(f.polygon)[2] for f in flagged])
-    # Gap between two findings' boxes (0 where they overlap), along x and y.
-    gaps = np.maximum(0, np.maximum(lo[:, None], lo[None, :]) - np.minimum(hi[:, None], hi[None, :]))
-    gap = np.hypot(gaps[..., 0], gaps[..., 1])
-    ratio = h[:, None] / np.maximum(h[None, :], 1e-6)
-    near = (gap < _CARD_JOIN * np.maximum(h[:, None], h[None, :])) & (ratio > 0.5) & (ratio < 2.0)
-    count, group = _components(near)
-    centres = [(float(c[0]), float(c[1])) for c in (p.mean(axis=0) for p in pts)]
+    flagged, clusters = _flagged_clusters(findings)
+    centres = [tuple(map(float, np.asarray(f.polygon.points, np.float64).mean(axis=0))) for f in flagged]
     out = []
-    for g in range(count):
-        members = np.flatnonzero(group == g)
-        if len(members) < 2:
-            continue
-        cluster = np.concatenate([pts[i] for i in members]).astype(np.float32)
-        height = float(np.median(h[members]))
-        quad = cv2.boxPoints(cv2.minAreaRect(cluster))
+    for members, quad, height in clusters:
         panel = panel_around(pixels, quad.tolist(), height, reach=_CARD_REACH, fill_holes=True)
         if panel is None:
             continue
@@ -268,6 +318,46 @@ def cards(pixels: np.ndarray, lines: Sequence[Line], findings: Sequence[Finding]
             )
         )
     return out
+
+
+def _flagged_clusters(findings: Sequence[Finding]):
+    """The PHI findings not on a screen covered whole, and their clusters of two or
+    more (gaps under `_CARD_JOIN` text heights, heights within a factor of 2), each
+    as (member indices, the quad around them, their median text height)."""
+    from phiscrub.classify._text import _frame
+    from phiscrub.classify.tables import BLOCKS
+
+    covered_whole = ("+" + SCREENS, "+" + BLOCKS)
+    taken = [np.float32(f.polygon.points) for f in findings if f.detector.endswith(covered_whole)]
+    flagged = []
+    for f in findings:
+        if f.kind not in _PHI_KINDS:
+            continue
+        centre = tuple(map(float, f.polygon.center))
+        if any(cv2.pointPolygonTest(area, centre, False) >= 0 for area in taken):
+            continue  # on a screen already covered whole
+        flagged.append(f)
+    if len(flagged) < 2:
+        return flagged, []
+    pts = [np.asarray(f.polygon.points, np.float64) for f in flagged]
+    lo = np.array([p.min(axis=0) for p in pts])
+    hi = np.array([p.max(axis=0) for p in pts])
+    h = np.array([_frame(f.polygon)[2] for f in flagged])
+    # Gap between two findings' boxes (0 where they overlap), along x and y.
+    gaps = np.maximum(0, np.maximum(lo[:, None], lo[None, :]) - np.minimum(hi[:, None], hi[None, :]))
+    gap = np.hypot(gaps[..., 0], gaps[..., 1])
+    ratio = h[:, None] / np.maximum(h[None, :], 1e-6)
+    near = (gap < _CARD_JOIN * np.maximum(h[:, None], h[None, :])) & (ratio > 0.5) & (ratio < 2.0)
+    count, group = _components(near)
+    clusters = []
+    for g in range(count):
+        members = np.flatnonzero(group == g)
+        if len(members) < 2:
+            continue
+        cluster = np.concatenate([pts[i] for i in members]).astype(np.float32)
+        quad = cv2.boxPoints(cv2.minAreaRect(cluster))
+        clusters.append((members, quad, float(np.median(h[members]))))
+    return flagged, clusters
 
 
 def _components(adjacent: np.ndarray) -> tuple[int, np.ndarray]:

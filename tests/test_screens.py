@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from phiscrub.models import Finding, Kind, Line, Polygon, Word
-from phiscrub.screens import cards, panel_around, panels
+from phiscrub.screens import cards, dark_screens, panel_around, panels
 
 WALL = (205, 212, 200)
 TEXT_H = 20
@@ -194,3 +194,66 @@ def test_a_screen_in_perspective_is_found_whole(dark):
         assert _inside(panel, point)
     for point in [(500, 500), (1200, 500), (850, 270), (850, 920)]:
         assert not _inside(panel, point)
+
+
+def _blurred_screen() -> np.ndarray:
+    """Seed 20 photo 030: a small dark EHR across the room, its rows of print a few
+    pixels high and blurred past reading."""
+    image = _screen(True)
+    return cv2.GaussianBlur(image, (0, 0), 2.0)
+
+
+# Two rows the detector boxed on it and the recogniser could not read.
+UNREAD = [Polygon.of([(435, 335), (740, 335), (740, 390), (435, 390)])]
+
+
+def test_a_dark_screen_with_print_no_reading_came_of_is_covered_whole():
+    found = dark_screens(_blurred_screen(), UNREAD, [])
+    assert len(found) == 1
+    screen = found[0]
+    assert screen.kind is Kind.TEXT and screen.detector == "unread+screen"
+    for point in [(1250, 340), (1250, 840), (440, 840), (1250, 440)]:
+        assert _inside(screen.polygon, point), point
+    for point in [(380, 600), (1320, 600), (800, 280), (800, 920)]:
+        assert not _inside(screen.polygon, point), point
+
+
+def test_unread_print_on_a_light_sign_or_barcode_bars_make_no_screen():
+    # Unread print on a light screen or sign: left to line-by-line cover.
+    assert dark_screens(cv2.GaussianBlur(_screen(False), (0, 0), 2.0), UNREAD, []) == []
+    # The detector boxed a barcode's bars as print: the dark "panel" is the bars
+    # alone, about the box's size ...
+    bars = [Polygon.of([(500, 405), (660, 405), (660, 475), (500, 475)])]
+    assert dark_screens(_wristband(), bars, []) == []
+    # ... or, boxed in part, many times the box but half of it light.
+    image = np.full((900, 1200, 3), 250, np.uint8)
+    for x in range(420, 600, 12):
+        cv2.rectangle(image, (x, 400), (x + 6, 500), (0, 0, 0), -1)
+    part = [Polygon.of([(480, 430), (540, 430), (540, 470), (480, 470)])]
+    assert panel_around(image, part[0].points, 40.0, max_growth=40, widen=True) is not None
+    assert dark_screens(image, part, []) == []
+    # A block of the screen already covered whole is not found twice.
+    covered = Finding(
+        Kind.TEXT, Polygon.of([(400, 300), (1300, 300), (1300, 900), (400, 900)]), 0.6, "x+screen", ""
+    )
+    assert dark_screens(_blurred_screen(), UNREAD, [covered]) == []
+
+
+def test_a_dark_screen_read_cell_by_cell_is_covered_whole_around_its_flagged_cells():
+    # Speed seed 1020 photo 011: the OCR read a dark screen's rows cell by cell,
+    # each flagged, so no block of records was made; its highlighted row and its
+    # title were not read. The flagged cells are a cluster on a dark panel.
+    cells = [
+        _flag(Kind.NAME, 440, 340, 580, 362),
+        _flag(Kind.DATE, 590, 340, 720, 362),
+        _flag(Kind.NAME, 440, 370, 580, 392),
+        _flag(Kind.PHONE, 590, 370, 720, 392),
+    ]
+    found = dark_screens(_screen(True), [], cells)
+    assert [f.detector for f in found] == ["rapidocr+screen"]
+    for point in [(1250, 340), (1250, 840), (440, 840), (1250, 440)]:
+        assert _inside(found[0].polygon, point), point
+    # The same cells on a light screen: left to the rules for light panels.
+    assert dark_screens(_screen(False), [], cells) == []
+    # One flagged cell is no cluster.
+    assert dark_screens(_screen(True), [], cells[:1]) == []
