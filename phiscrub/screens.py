@@ -154,7 +154,7 @@ def panel_around(
 def panels(pixels: np.ndarray, lines: Sequence[Line], findings: Sequence[Finding]) -> list[Finding]:
     """A finding for the screen panel around each block of records among
     `findings` (see `classify.tables.record_blocks`), where one is found."""
-    from phiscrub.classify._text import _frame
+    from phiscrub.classify._text import frame_height
     from phiscrub.classify.tables import BLOCKS
 
     out = []
@@ -163,7 +163,7 @@ def panels(pixels: np.ndarray, lines: Sequence[Line], findings: Sequence[Finding
             continue
         area = np.float32(block.polygon.points)
         heights = [
-            _frame(line.polygon)[2]
+            frame_height(line.polygon)
             for line in lines
             if line.words and cv2.pointPolygonTest(area, tuple(map(float, line.polygon.center)), False) >= 0
         ]
@@ -183,19 +183,20 @@ def panels(pixels: np.ndarray, lines: Sequence[Line], findings: Sequence[Finding
     return out
 
 
-# An unread text area (print the detector boxed, the recogniser could not read)
-# whose median grey is at most _DARK, on a panel of its colour at least
-# _UNREAD_MIN_GROWTH and at most _UNREAD_MAX_GROWTH times its area, of which at
-# least _DARK_SHARE is that dark (a screen's sparse light print on a dark ground),
-# is on a dark screen. Seed 20 photo 030's screen: 14.8 times the area, 0.88 dark.
-# On tuned seeds 10-14, 17, 19 and speed seeds 1013, 1014, 1019 (442 photos) the
-# areas that dark were on barcodes (the detector boxes bars as print); on a panel
-# of their colour, each was the code's bars, 1.5 to 6.5 times the area and 0.50
-# to 0.56 dark.
+# A seed (a text area the detector boxed and the recogniser could not read, or a
+# cluster of flagged findings) whose median grey is at most _DARK, on a panel of
+# its colour at least _SCREEN_MIN_GROWTH and at most _SCREEN_MAX_GROWTH times its
+# area, of which at least _DARK_SHARE is that dark (a screen's sparse light print
+# on a dark ground), is on a dark screen. Seed 20 photo 030's screen: 14.8 times
+# its unread area, 0.88 dark. On tuned seeds 10-14, 17, 19 and speed seeds 1013,
+# 1014, 1019 (442 photos) the unread areas that dark were on barcodes (the
+# detector boxes bars as print); on a panel of their colour, each was the code's
+# bars, 1.5 to 6.5 times the area and 0.50 to 0.56 dark. With flagged clusters as
+# seeds too, on 477 tuned photos: 4 screens, neutral words covered unchanged.
 _DARK = 90
 _DARK_SHARE = 0.75
-_UNREAD_MIN_GROWTH = 4.0
-_UNREAD_MAX_GROWTH = 40.0
+_SCREEN_MIN_GROWTH = 4.0
+_SCREEN_MAX_GROWTH = 40.0
 
 
 def dark_screens(pixels: np.ndarray, areas: Sequence[Polygon], findings: Sequence[Finding]) -> list[Finding]:
@@ -204,11 +205,11 @@ def dark_screens(pixels: np.ndarray, areas: Sequence[Polygon], findings: Sequenc
     findings, that is not covered whole already: a small or blurred EHR whose
     print no reading came of, or whose rows the OCR read cell by cell so no block
     of records was made of them (its highlighted row and header left unread)."""
-    from phiscrub.classify._text import _frame
+    from phiscrub.classify._text import frame_height
 
     taken = [np.float32(f.polygon.points) for f in findings if f.detector.endswith("+" + SCREENS)]
     flagged, clusters = _flagged_clusters(findings)
-    seeds = [(np.asarray(a.points, np.float64), float(_frame(a)[2]), "unread") for a in areas]
+    seeds = [(np.asarray(a.points, np.float64), frame_height(a), "unread") for a in areas]
     for members, quad, height in clusters:
         source = flagged[members[0]].detector.split("+", 1)[0]
         seeds.append((np.asarray(quad, np.float64), height, source))
@@ -219,11 +220,11 @@ def dark_screens(pixels: np.ndarray, areas: Sequence[Polygon], findings: Sequenc
             continue
         if _dark_share(pixels, q)[0] > _DARK:
             continue
-        panel = panel_around(pixels, q.tolist(), text_height, max_growth=_UNREAD_MAX_GROWTH, widen=True)
+        panel = panel_around(pixels, q.tolist(), text_height, max_growth=_SCREEN_MAX_GROWTH, widen=True)
         if panel is None:
             continue
         outline = np.float32(panel.points)
-        if cv2.contourArea(outline) < _UNREAD_MIN_GROWTH * cv2.contourArea(np.float32(q)):
+        if cv2.contourArea(outline) < _SCREEN_MIN_GROWTH * cv2.contourArea(np.float32(q)):
             continue  # the bars of a barcode, boxed as print: not a screen
         if _dark_share(pixels, outline)[1] < _DARK_SHARE:
             continue  # half dark, half light: bars, not print on a screen
@@ -324,7 +325,7 @@ def _flagged_clusters(findings: Sequence[Finding]):
     """The PHI findings not on a screen covered whole, and their clusters of two or
     more (gaps under `_CARD_JOIN` text heights, heights within a factor of 2), each
     as (member indices, the quad around them, their median text height)."""
-    from phiscrub.classify._text import _frame
+    from phiscrub.classify._text import frame_height
     from phiscrub.classify.tables import BLOCKS
 
     covered_whole = ("+" + SCREENS, "+" + BLOCKS)
@@ -342,7 +343,7 @@ def _flagged_clusters(findings: Sequence[Finding]):
     pts = [np.asarray(f.polygon.points, np.float64) for f in flagged]
     lo = np.array([p.min(axis=0) for p in pts])
     hi = np.array([p.max(axis=0) for p in pts])
-    h = np.array([_frame(f.polygon)[2] for f in flagged])
+    h = np.array([frame_height(f.polygon) for f in flagged])
     # Gap between two findings' boxes (0 where they overlap), along x and y.
     gaps = np.maximum(0, np.maximum(lo[:, None], lo[None, :]) - np.minimum(hi[:, None], hi[None, :]))
     gap = np.hypot(gaps[..., 0], gaps[..., 1])
