@@ -287,52 +287,78 @@ def cards(pixels: np.ndarray, lines: Sequence[Line], findings: Sequence[Finding]
     behind the cluster (`panel_around`, holes such as its barcode filled); it is
     taken only when it is small (shorter side at most 12 text heights) and
     holds at most one line with nothing flagged on it, so whiteboards, signs
-    and badges with their headings are left as they were."""
-    flagged, clusters = _flagged_clusters(findings)
-    centres = [tuple(map(float, np.asarray(f.polygon.points, np.float64).mean(axis=0))) for f in flagged]
-    out = []
-    for members, quad, height in clusters:
-        panel = panel_around(pixels, quad.tolist(), height, reach=_CARD_REACH, fill_holes=True)
-        if panel is None:
-            continue
-        outline = np.float32(panel.points)
-        if min(cv2.minAreaRect(outline)[1]) > _CARD_MAX_SIDE * height:
-            continue
-        unflagged = 0
-        for line in lines:
-            centre = tuple(map(float, line.polygon.center))
-            if not line.words or cv2.pointPolygonTest(outline, centre, False) < 0:
+    and badges with their headings are left as they were.
+
+    Clusters of PHI findings are looked at first. Then print flagged because it
+    could not be read (a line read poorly, a box beside a flagged line that no
+    reading came of) joins the clusters too: on a motion-blurred label the
+    name row may be the only one read, or none (seed 22 photo 027: a
+    sticker's name, two rows boxed unread and a third boxed two-thirds along;
+    a wristband whose rows read "SEE", "HE", "E"). Such print is covered line
+    by line already; the card adds what its boxes missed. These clusters count
+    a line as flagged when any finding is on it, and are skipped when they lie
+    on a card already taken."""
+    out: list[Finding] = []
+    outlines: list[np.ndarray] = []
+    for unreadable in (False, True):
+        flagged, clusters = _flagged_clusters(findings, unreadable=unreadable)
+        marked = flagged
+        if unreadable:  # a line anything was flagged on
+            marked = [f for f in findings if f.kind in _PHI_KINDS or f.kind == Kind.TEXT]
+        centres = [tuple(map(float, np.asarray(f.polygon.points, np.float64).mean(axis=0))) for f in marked]
+        for members, quad, height in clusters:
+            middle = tuple(map(float, quad.mean(axis=0)))
+            if unreadable and any(cv2.pointPolygonTest(o, middle, False) >= 0 for o in outlines):
                 continue
-            shape = np.float32(line.polygon.points)
-            if not any(cv2.pointPolygonTest(shape, c, False) >= 0 for c in centres):
-                unflagged += 1
-        if unflagged > _CARD_UNFLAGGED:
-            continue
-        first = flagged[members[0]]
-        out.append(
-            Finding(
-                Kind.TEXT,
-                panel,
-                max(flagged[i].score for i in members),
-                first.detector.split("+", 1)[0] + "+" + CARDS,
-                "the label holding flagged lines, covered whole",
+            panel = panel_around(pixels, quad.tolist(), height, reach=_CARD_REACH, fill_holes=True)
+            if panel is None:
+                continue
+            outline = np.float32(panel.points)
+            if min(cv2.minAreaRect(outline)[1]) > _CARD_MAX_SIDE * height:
+                continue
+            unflagged = 0
+            for line in lines:
+                centre = tuple(map(float, line.polygon.center))
+                if not line.words or cv2.pointPolygonTest(outline, centre, False) < 0:
+                    continue
+                shape = np.float32(line.polygon.points)
+                if not any(cv2.pointPolygonTest(shape, c, False) >= 0 for c in centres):
+                    unflagged += 1
+            if unflagged > _CARD_UNFLAGGED:
+                continue
+            outlines.append(outline)
+            first = flagged[members[0]]
+            out.append(
+                Finding(
+                    Kind.TEXT,
+                    panel,
+                    max(flagged[i].score for i in members),
+                    first.detector.split("+", 1)[0] + "+" + CARDS,
+                    "the label holding flagged lines, covered whole",
+                )
             )
-        )
     return out
 
 
-def _flagged_clusters(findings: Sequence[Finding]):
+def _flagged_clusters(findings: Sequence[Finding], unreadable: bool = False):
     """The PHI findings not on a screen covered whole, and their clusters of two or
     more (gaps under `_CARD_JOIN` text heights, heights within a factor of 2), each
-    as (member indices, the quad around them, their median text height)."""
+    as (member indices, the quad around them, their median text height).
+
+    `unreadable`: print flagged because it could not be read (`unknown`'s lines
+    read poorly, `tables`' unread boxes beside a flagged line) is taken too."""
     from phiscrub.classify._text import frame_height
-    from phiscrub.classify.tables import BLOCKS
+    from phiscrub.classify.tables import BLOCKS, UNREAD
+    from phiscrub.classify.unknown import CLASSIFIER as UNKNOWN
+
+    unread = ("+" + UNREAD, "+" + UNKNOWN)
 
     covered_whole = ("+" + SCREENS, "+" + BLOCKS)
     taken = [np.float32(f.polygon.points) for f in findings if f.detector.endswith(covered_whole)]
     flagged = []
     for f in findings:
-        if f.kind not in _PHI_KINDS:
+        taken_too = unreadable and f.kind == Kind.TEXT and f.detector.endswith(unread)
+        if f.kind not in _PHI_KINDS and not taken_too:
             continue
         centre = tuple(map(float, f.polygon.center))
         if any(cv2.pointPolygonTest(area, centre, False) >= 0 for area in taken):

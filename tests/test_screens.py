@@ -166,6 +166,51 @@ def test_a_large_panel_is_no_card():
     assert cards(image, LABEL_LINES, LABEL_FLAGS) == []
 
 
+def _unreadable(detector: str, x0: float, y0: float, x1: float, y1: float) -> Finding:
+    return Finding(Kind.TEXT, Polygon.of([(x0, y0), (x1, y0), (x1, y1), (x0, y1)]), 0.4, detector, "test")
+
+
+# Seed 22 photo 027: a motion-blurred label whose name row alone was read. The
+# DOB row was read as "SEE" (flagged as a line read poorly), the MRN row boxed
+# and not read at all (flagged as unread print beside the name).
+BLURRED_LINES = [_label_line("usaP.Dobr", 360, 404, 460), _label_line("SEE", 345, 426, 440)]
+BLURRED_FLAGS = [
+    _flag(Kind.NAME, 355, 400, 465, 424),
+    _unreadable("rapidocr+unknown", 340, 422, 445, 446),
+    _unreadable("rapidocr+unread", 305, 446, 420, 470),
+]
+
+
+def test_a_label_whose_rows_could_not_be_read_is_covered_whole_around_its_name():
+    assert cards(_wristband(), BLURRED_LINES, BLURRED_FLAGS[:1]) == []  # the name alone
+    found = cards(_wristband(), BLURRED_LINES, BLURRED_FLAGS)
+    assert len(found) == 1
+    assert found[0].detector == "rapidocr+card"
+    for point in [(305, 405), (310, 470), (675, 475)]:
+        assert _inside(found[0].polygon, point), point
+    for point in [(250, 440), (760, 440)]:
+        assert not _inside(found[0].polygon, point), point
+
+
+def test_a_label_of_print_read_poorly_only_is_covered_whole():
+    # The name row was not read either: the label's unreadable rows alone.
+    found = cards(_wristband(), BLURRED_LINES, BLURRED_FLAGS[1:])
+    assert len(found) == 1
+    assert _inside(found[0].polygon, (675, 475))
+
+
+def test_text_flagged_for_other_reasons_joins_no_card():
+    # A table's cells (covered whole by `classify`) do not make a card with a name.
+    table = _unreadable("rapidocr+tables", 340, 422, 445, 446)
+    assert cards(_wristband(), BLURRED_LINES, [BLURRED_FLAGS[0], table]) == []
+
+
+def test_a_label_found_from_its_phi_is_not_found_again_with_its_unreadable_rows():
+    flags = [*LABEL_FLAGS, _unreadable("rapidocr+unread", 305, 446, 420, 470)]
+    lines = [*LABEL_LINES, _label_line("MRN", 310, 450, 345)]
+    assert len(cards(_wristband(), lines, flags)) == 1
+
+
 def _screen_in_perspective(dark: bool) -> np.ndarray:
     """A monitor seen from below and to the side: its panel a trapezoid whose top
     edge is 55% of its bottom edge (it fills 0.78 of its smallest rectangle)."""
