@@ -300,6 +300,7 @@ def cards(pixels: np.ndarray, lines: Sequence[Line], findings: Sequence[Finding]
     on a card already taken."""
     out: list[Finding] = []
     outlines: list[np.ndarray] = []
+    looked: dict[bytes, Polygon | None] = {}  # a cluster both passes form is looked for once
     for unreadable in (False, True):
         flagged, clusters = _flagged_clusters(findings, unreadable=unreadable)
         marked = flagged
@@ -310,7 +311,10 @@ def cards(pixels: np.ndarray, lines: Sequence[Line], findings: Sequence[Finding]
             middle = tuple(map(float, quad.mean(axis=0)))
             if unreadable and any(cv2.pointPolygonTest(o, middle, False) >= 0 for o in outlines):
                 continue
-            panel = panel_around(pixels, quad.tolist(), height, reach=_CARD_REACH, fill_holes=True)
+            key = np.float32([*quad.ravel(), height]).tobytes()
+            if key not in looked:
+                looked[key] = panel_around(pixels, quad.tolist(), height, reach=_CARD_REACH, fill_holes=True)
+            panel = looked[key]
             if panel is None:
                 continue
             outline = np.float32(panel.points)
