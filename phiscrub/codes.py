@@ -75,6 +75,10 @@ _ALONG_AGREEMENT = 0.8
 # 453 covered as with no limit, neutral words under code regions 9 -> 6; at 3,
 # two sheared codes lost part of their cover.
 _MAX_WIDENING = 6.0
+# A candidate framed in its gradient's frame may come out this many times the
+# area of its own rectangle (a code's bars pull that frame off when a band's
+# edge joins the blob); then the rectangle on its own axes is offered first.
+_MAX_REFRAMING = 1.5
 _STACKED = {"PDF417", "Compact PDF417", "MicroPDF417", "DataBar Stacked", "DataBar Stacked Omni"}
 
 
@@ -378,9 +382,9 @@ def _bar_pattern_regions(field: _Tensor) -> list[np.ndarray]:
                 inner = inner + [x, y]
                 inner_rect = cv2.minAreaRect(inner)
                 if _solid(inner, inner_rect):
-                    pieces.append(_rect_quad(inner_rect, field))
+                    pieces.extend(_rect_quads(inner_rect, field))
             continue
-        pieces.append(_rect_quad(rect, field))
+        pieces.extend(_rect_quads(rect, field))
     # A stroke or a line, not a run of bars.
     pieces = [q for q in pieces if np.linalg.norm(q[1] - q[0]) >= 12]
     return _joined(pieces, field) + pieces
@@ -553,6 +557,48 @@ def _swings(profile: np.ndarray, step: float) -> int:
     return bars
 
 
+def _rect_quads(rect, field: _Tensor) -> list[np.ndarray]:
+    """The quads to offer for a rotated rectangle (`field` grid) of the bar mask:
+    `_rect_quad`'s, framed by the dominant gradient; and first, when that frame
+    makes it more than `_MAX_REFRAMING` times the rectangle's own area, the
+    rectangle itself on its own axes (TL->TR along the axis nearer the
+    gradient). On a sheared code the gradient's frame is the right one (its
+    bars slant against the code's length, and only lines square to them pass
+    the bar test); on the first sample photo's wristband the band's lower edge
+    joined the code's blob and pulled the gradient 20 degrees off, framing a
+    391 x 70 px blob as 396 x 165. `_locate` keeps the first offered that passes
+    the bar test and skips the other, as it does overlapping candidates."""
+    framed = _rect_quad(rect, field)
+    width, height = rect[1]
+    if _area(framed) <= _MAX_REFRAMING * width * height * field.step**2:
+        return [framed]
+    pts = cv2.boxPoints(rect).astype(np.float64) * field.step
+    theta, _ = field.orientation(pts)
+    gradient = np.array([math.cos(theta), math.sin(theta)])
+    axes = (_unit(pts[1] - pts[0]), _unit(pts[3] - pts[0]))
+    along = max(axes, key=lambda e: abs(float(e @ gradient)))
+    if along[0] < 0 or (along[0] == 0 and along[1] < 0):
+        along = -along
+    return [_frame_box(pts, along), framed]
+
+
+def _frame_box(pts: np.ndarray, along: np.ndarray) -> np.ndarray:
+    """The box around `pts` whose sides run along and across the unit vector
+    `along`, as TL, TR, BR, BL with TL->TR along it."""
+    across = np.array([-along[1], along[0]])
+    centre = pts.mean(axis=0)
+    rel = pts - centre
+    amax, cmax = np.abs(rel @ along).max(), np.abs(rel @ across).max()
+    return centre + np.array(
+        [
+            -amax * along - cmax * across,
+            amax * along - cmax * across,
+            amax * along + cmax * across,
+            -amax * along + cmax * across,
+        ]
+    )
+
+
 def _rect_quad(rect, field: _Tensor) -> np.ndarray:
     """Corners of a rotated rectangle (`field` grid) in `work` pixels, ordered TL, TR,
     BR, BL with TL->TR across the bars."""
@@ -562,19 +608,7 @@ def _rect_quad(rect, field: _Tensor) -> np.ndarray:
     along = np.array([math.cos(theta), math.sin(theta)])
     if along[0] < 0 or (along[0] == 0 and along[1] < 0):
         along = -along
-    across = np.array([-along[1], along[0]])
-    centre = pts.mean(axis=0)
-    rel = pts - centre
-    a, c = rel @ along, rel @ across
-    amax, cmax = np.abs(a).max(), np.abs(c).max()
-    return centre + np.array(
-        [
-            -amax * along - cmax * across,
-            amax * along - cmax * across,
-            amax * along + cmax * across,
-            -amax * along + cmax * across,
-        ]
-    )
+    return _frame_box(pts, along)
 
 
 def _grow_across(gray: np.ndarray, quad: np.ndarray, theta: float) -> np.ndarray:
