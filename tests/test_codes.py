@@ -296,19 +296,10 @@ def test_a_read_code_on_a_band_keeps_its_region_on_the_band(detector):
 
     pixels = load_image(SAMPLES / "bedside_wristband.jpg").pixels
     band_code = np.array([[870, 941], [1079, 962], [1045, 1008], [865, 990]], np.float64)
-    found = [f for f in detector.detect(pixels) if _overlap_share(band_code, f.polygon) > 0.85]
+    found = [f for f in detector.detect(pixels) if coverage(band_code, [f], pixels.shape) > 0.85]
     assert len(found) == 1
     region = np.float32(found[0].polygon.points)
     # the wall above the band's print and below it on the desk stay clear
     for point in [(800.0, 850.0), (1000.0, 860.0), (800.0, 1110.0)]:
         assert cv2.pointPolygonTest(region, point, False) < 0, point
     assert cv2.contourArea(region) < 8 * cv2.contourArea(np.float32(band_code))
-
-
-def _overlap_share(quad: np.ndarray, polygon: Polygon) -> float:
-    """The share of `quad` under `polygon`."""
-    canvas = np.zeros((1400, 1900), np.uint8)
-    cv2.fillPoly(canvas, [np.int32(np.round(quad))], 1)
-    inside = canvas.copy()
-    cv2.fillPoly(canvas, [np.int32(np.round(polygon.points))], 0)
-    return 1.0 - canvas.sum() / max(int(inside.sum()), 1)
