@@ -568,23 +568,22 @@ def _rect_quads(rect, field: _Tensor) -> list[np.ndarray]:
     joined the code's blob and pulled the gradient 20 degrees off, framing a
     391 x 70 px blob as 396 x 165. `_locate` keeps the first offered that passes
     the bar test and skips the other, as it does overlapping candidates."""
-    framed = _rect_quad(rect, field)
+    pts = cv2.boxPoints(rect).astype(np.float64) * field.step
+    gradient = _gradient_along(pts, field)
+    framed = _frame_box(pts, gradient)
     width, height = rect[1]
     if _area(framed) <= _MAX_REFRAMING * width * height * field.step**2:
         return [framed]
-    pts = cv2.boxPoints(rect).astype(np.float64) * field.step
-    theta, _ = field.orientation(pts)
-    gradient = np.array([math.cos(theta), math.sin(theta)])
     axes = (_unit(pts[1] - pts[0]), _unit(pts[3] - pts[0]))
     along = max(axes, key=lambda e: abs(float(e @ gradient)))
-    if along[0] < 0 or (along[0] == 0 and along[1] < 0):
-        along = -along
     return [_frame_box(pts, along), framed]
 
 
 def _frame_box(pts: np.ndarray, along: np.ndarray) -> np.ndarray:
     """The box around `pts` whose sides run along and across the unit vector
-    `along`, as TL, TR, BR, BL with TL->TR along it."""
+    `along`, as TL, TR, BR, BL with TL->TR along it, pointing right (or down)."""
+    if along[0] < 0 or (along[0] == 0 and along[1] < 0):
+        along = -along
     across = np.array([-along[1], along[0]])
     centre = pts.mean(axis=0)
     rel = pts - centre
@@ -599,16 +598,18 @@ def _frame_box(pts: np.ndarray, along: np.ndarray) -> np.ndarray:
     )
 
 
+def _gradient_along(pts: np.ndarray, field: _Tensor) -> np.ndarray:
+    """The dominant gradient's direction over `pts` (work pixels): across the bars,
+    along the code."""
+    theta, _ = field.orientation(pts)
+    return np.array([math.cos(theta), math.sin(theta)])
+
+
 def _rect_quad(rect, field: _Tensor) -> np.ndarray:
     """Corners of a rotated rectangle (`field` grid) in `work` pixels, ordered TL, TR,
     BR, BL with TL->TR across the bars."""
     pts = cv2.boxPoints(rect).astype(np.float64) * field.step
-    # Dominant gradient direction = across the bars = along the code.
-    theta, _ = field.orientation(pts)
-    along = np.array([math.cos(theta), math.sin(theta)])
-    if along[0] < 0 or (along[0] == 0 and along[1] < 0):
-        along = -along
-    return _frame_box(pts, along)
+    return _frame_box(pts, _gradient_along(pts, field))
 
 
 def _grow_across(gray: np.ndarray, quad: np.ndarray, theta: float) -> np.ndarray:
