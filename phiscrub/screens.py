@@ -287,7 +287,9 @@ def cards(pixels: np.ndarray, lines: Sequence[Line], findings: Sequence[Finding]
     behind the cluster (`panel_around`, holes such as its barcode filled); it is
     taken only when it is small (shorter side at most 12 text heights) and
     holds at most one line with nothing flagged on it, so whiteboards, signs
-    and badges with their headings are left as they were.
+    and badges with their headings are left as they were. A line whose middle
+    lies on a flagged finding counts as flagged: the detector may box part of a
+    flagged row a second time (seed 23 photo 033: "A75Y", the end of a DOB row).
 
     Clusters of PHI findings are looked at first. Then print flagged because it
     could not be read (a line read poorly, a box beside a flagged line that no
@@ -307,6 +309,7 @@ def cards(pixels: np.ndarray, lines: Sequence[Line], findings: Sequence[Finding]
         if unreadable:  # a line anything was flagged on
             marked = [f for f in findings if f.kind in _PHI_KINDS or f.kind == Kind.TEXT]
         centres = [tuple(map(float, np.asarray(f.polygon.points, np.float64).mean(axis=0))) for f in marked]
+        shapes = [np.float32(f.polygon.points) for f in marked]
         for members, quad, height in clusters:
             middle = tuple(map(float, quad.mean(axis=0)))
             if unreadable and any(cv2.pointPolygonTest(o, middle, False) >= 0 for o in outlines):
@@ -326,7 +329,9 @@ def cards(pixels: np.ndarray, lines: Sequence[Line], findings: Sequence[Finding]
                 if not line.words or cv2.pointPolygonTest(outline, centre, False) < 0:
                     continue
                 shape = np.float32(line.polygon.points)
-                if not any(cv2.pointPolygonTest(shape, c, False) >= 0 for c in centres):
+                if not any(cv2.pointPolygonTest(shape, c, False) >= 0 for c in centres) and not any(
+                    cv2.pointPolygonTest(s, centre, False) >= 0 for s in shapes
+                ):
                     unflagged += 1
             if unflagged > _CARD_UNFLAGGED:
                 continue

@@ -154,6 +154,17 @@ def test_a_panel_holding_two_lines_with_nothing_flagged_is_not_covered_whole():
     assert cards(_wristband(), lines, LABEL_FLAGS) == []
 
 
+def test_a_second_reading_of_part_of_a_flagged_row_counts_as_flagged():
+    # Seed 23 photo 033: the detector boxed the end of the DOB row again ("A75Y"),
+    # a box too small to hold the row's finding's centre, and split "PreiB, Claus"
+    # in two; with the name's first half, two lines seemed to hold nothing flagged.
+    end_again = _label_line("8.1948", 400, 426, 440)
+    lines = [*LABEL_LINES, end_again, _label_line("MRN", 310, 450, 345)]
+    found = cards(_wristband(), lines, LABEL_FLAGS)
+    assert len(found) == 1
+    assert _inside(found[0].polygon, (675, 475))
+
+
 def test_flagged_lines_on_a_covered_screen_make_no_card():
     outline = Polygon.of([(290, 390), (690, 390), (690, 490), (290, 490)])
     screen = Finding(Kind.TEXT, outline, 0.6, "rapidocr+screen", "")
