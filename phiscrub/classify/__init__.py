@@ -27,6 +27,7 @@ from phiscrub.classify._text import (
     frame_height,
     joined_text,
     line_text,
+    rows_beside,
     value_lines_after,
 )
 from phiscrub.classify.labels import ends_with_label, is_label
@@ -54,9 +55,7 @@ _PRIORITY = {
 def _label_only(line: Line) -> bool:
     """A line that is a label and nothing more ("Patient:", "Room:", "Date of birth")."""
     return (
-        0 < len(line.words) <= 3
-        and ends_with_label(line.text)
-        and not any(ch.isdigit() for ch in line.text)
+        0 < len(line.words) <= 3 and ends_with_label(line.text) and not any(ch.isdigit() for ch in line.text)
     )
 
 
@@ -112,6 +111,7 @@ def _merge(matches: list[tuple[Hit, frozenset[WordRef]]]) -> list[tuple[Hit, fro
 WHOLE_LINE_SHARE = 0.5
 # The most words a label's value line may have to be covered for the label alone.
 _LABEL_VALUE_WORDS = 4
+_PHI = frozenset(_PRIORITY) - {Kind.TEXT}
 # Padding along the line, in text heights, for a span inside a line and for the
 # ends of a line that is covered whole.
 SPAN_PAD_ALONG = 0.5
@@ -147,7 +147,11 @@ def _spans(
     return by_line
 
 
-def _label_values(lines: Sequence[Line], labels: frozenset[int]) -> dict[int, tuple[Kind, str]]:
+def _label_values(
+    lines: Sequence[Line],
+    labels: frozenset[int],
+    by_line: dict[int, list[tuple[Hit, int, int]]] | None = None,
+) -> dict[int, tuple[Kind, str]]:
     """The value line of each line that is only a PHI label ("DOB:", "Patient:",
     "MRN"), whatever the OCR made of it: a handwritten "24 JAN 1998" read as
     "bbl NS" is still the date of birth. Values longer than a few words are left
@@ -161,6 +165,13 @@ def _label_values(lines: Sequence[Line], labels: frozenset[int]) -> dict[int, tu
         if parts and sum(len(lines[j].words) for j in parts) <= _LABEL_VALUE_WORDS:
             for j in parts:
                 found[j] = (kind, f"beside a {kind.value} label")
+        # A value the classifiers took for another kind of PHI ("DOB:" beside a
+        # name): the label's own may be written a row off it (`rows_beside`).
+        taken = (by_line or {}).get(parts[0], []) if parts else []
+        if any(h.kind in _PHI and h.kind != kind for h, _, _ in taken):
+            for j in rows_beside(lines, i, labels):
+                if j not in parts and len(lines[j].words) <= _LABEL_VALUE_WORDS:
+                    found.setdefault(j, (kind, f"beside a {kind.value} label, a row off it"))
     return found
 
 
@@ -188,7 +199,7 @@ def _context(
     """Whole lines to cover because of where they are: in a table column under a
     header, beside a label, or on the line after an address."""
     context = tables.column_values(lines)
-    for li, found in _label_values(lines, labels).items():
+    for li, found in _label_values(lines, labels, by_line).items():
         context.setdefault(li, found)
     address_lines = {
         li

@@ -172,6 +172,43 @@ def value_line_after(lines: Sequence[Line], i: int, labels: frozenset[int] = fro
     return best
 
 
+# A handwritten value may sit this many of its label's heights above or below
+# the label's midline (see `rows_beside`).
+_DRIFT = 1.1
+
+
+def rows_beside(lines: Sequence[Line], i: int, labels: frozenset[int] = frozenset()) -> list[int]:
+    """The lines after line `i` (a label) whose midlines lie within `_DRIFT` of its
+    height of its own, the nearest above and the nearest below: where the
+    value written after a label may be. On a whiteboard the handwriting drifts
+    off the printed labels' rows (seed 23 photo 002: every value half a row
+    above its label, the date of birth 0.98 heights above "DOB:" and the
+    nurse's name 0.54 below it, so the label took the name for its value).
+    `classify` covers them only when the value it found for a PHI label reads
+    as another kind of PHI: over 478 photos of earlier seeds, taking them for
+    every label covered 150 more lines (room numbers, care goals) and no
+    more PHI."""
+    src = lines[i]
+    if not src.words:
+        return []
+    (ux, uy), (vx, vy), h = _frame(src.polygon)
+    pts = src.polygon.points
+    u1 = max(x * ux + y * uy for x, y in pts)
+    vmid = sum(x * vx + y * vy for x, y in pts) / len(pts)
+    nearest: dict[bool, tuple[float, int]] = {}
+    for j, other in enumerate(lines):
+        if j == i or j in labels or not other.words:
+            continue
+        opts = other.polygon.points
+        gap = min(x * ux + y * uy for x, y in opts) - u1
+        dv = sum(x * vx + y * vy for x, y in opts) / len(opts) - vmid
+        if abs(dv) < _DRIFT * h and -0.5 * h < gap < 6 * h:
+            below = dv >= 0
+            if below not in nearest or abs(dv) < nearest[below][0]:
+                nearest[below] = (abs(dv), j)
+    return sorted(j for _, j in nearest.values())
+
+
 # A value the detector split into boxes (a handwritten "Angel  Ababei" after
 # "Patient:"): boxes within _VALUE_GAP of their heights after the last part, on
 # its line, of a height within _VALUE_SIZE times its own (handwritten words differ:

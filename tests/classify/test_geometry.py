@@ -51,6 +51,24 @@ def test_value_beside_its_label_wins_over_the_label_below():
     assert covered_words(classify(lines), lines, Kind.NAME) == ["Patient:", "Bond,", "Joan"]
 
 
+def test_a_value_written_a_row_off_its_label_is_covered_when_the_label_took_another():
+    # Seed 23 photo 002: a whiteboard's handwritten values run half a row above
+    # the printed labels. "DOB:" found the nurse's name 0.5 heights below its
+    # midline and took it for its value; its date, 1.0 heights above and read
+    # as "C8/L CC3", was left showing.
+    dob = make_line("DOB:", x=100, y=100)
+    date = make_line("C8/L CC3", x=100 + 8 * 20, y=100 - 1.0 * HEIGHT)
+    nurse = make_line("Cencepcin D.", x=100 + 8 * 20, y=100 + 0.5 * HEIGHT)
+    lines = [dob, date, nurse]
+    assert covered_words(classify(lines), lines, Kind.DATE) == ["C8/L", "CC3"]
+    assert covered_words(classify(lines), lines, Kind.NAME) == ["Cencepcin", "D."]
+    # A label whose value is no other kind of PHI leaves the rows beside it alone.
+    date = make_line("bbl NS", x=100 + 8 * 20, y=100 + 0.2 * HEIGHT)
+    goal = make_line("walk today", x=100 + 8 * 20, y=100 - 1.0 * HEIGHT)
+    lines = [dob, date, goal]
+    assert covered_words(classify(lines), lines) == ["bbl", "NS"]
+
+
 def _scaled_line(text: str, x: float, y: float, scale: float) -> Line:
     """A line `scale` times the size of make_line's (a value written large by hand)."""
     base = make_line(text, x=0.0, y=0.0)
