@@ -127,6 +127,15 @@ def frame_height(polygon: Polygon) -> float:
     return _frame(polygon)[2]
 
 
+def extent(line: Line, frame) -> tuple[float, float, float]:
+    """Where `line` lies in a line's `frame` (`_frame`): its first and last point
+    along the frame's line, and its midline across it."""
+    (ux, uy), (vx, vy), _ = frame
+    us = [x * ux + y * uy for x, y in line.polygon.points]
+    vs = [x * vx + y * vy for x, y in line.polygon.points]
+    return min(us), max(us), sum(vs) / len(vs)
+
+
 def right_after(dv: float, gap: float, h: float, reach: float, band: float = 0.0) -> bool:
     """Whether a box sits right after a line on the same line: its midline within
     0.6 of the line's height `h` of the line's own (or within `band`, when larger),
@@ -145,19 +154,14 @@ def value_line_after(lines: Sequence[Line], i: int, labels: frozenset[int] = fro
     src = lines[i]
     if not src.words:
         return None
-    (ux, uy), (vx, vy), h = _frame(src.polygon)
-    pts = src.polygon.points
-    u_src = [x * ux + y * uy for x, y in pts]
-    v_src = [x * vx + y * vy for x, y in pts]
-    u0, u1, vmid = min(u_src), max(u_src), sum(v_src) / len(v_src)
+    frame = _frame(src.polygon)
+    h = frame[2]
+    u0, u1, vmid = extent(src, frame)
     best, best_cost = None, math.inf
     for j, other in enumerate(lines):
         if j == i or j in labels or not other.words:
             continue
-        opts = other.polygon.points
-        u_o = [x * ux + y * uy for x, y in opts]
-        v_o = [x * vx + y * vy for x, y in opts]
-        ou0, ou1, ovmid = min(u_o), max(u_o), sum(v_o) / len(v_o)
+        ou0, ou1, ovmid = extent(other, frame)
         dv = ovmid - vmid
         # Beside: on the same midline, or (a larger handwritten value) with the
         # label's midline inside the value's own height.
@@ -191,17 +195,15 @@ def rows_beside(lines: Sequence[Line], i: int, labels: frozenset[int] = frozense
     src = lines[i]
     if not src.words:
         return []
-    (ux, uy), (vx, vy), h = _frame(src.polygon)
-    pts = src.polygon.points
-    u1 = max(x * ux + y * uy for x, y in pts)
-    vmid = sum(x * vx + y * vy for x, y in pts) / len(pts)
+    frame = _frame(src.polygon)
+    h = frame[2]
+    _, u1, vmid = extent(src, frame)
     nearest: dict[bool, tuple[float, int]] = {}
     for j, other in enumerate(lines):
         if j == i or j in labels or not other.words:
             continue
-        opts = other.polygon.points
-        gap = min(x * ux + y * uy for x, y in opts) - u1
-        dv = sum(x * vx + y * vy for x, y in opts) / len(opts) - vmid
+        ou0, _, ovmid = extent(other, frame)
+        gap, dv = ou0 - u1, ovmid - vmid
         if abs(dv) < _DRIFT * h and -0.5 * h < gap < 6 * h:
             below = dv >= 0
             if below not in nearest or abs(dv) < nearest[below][0]:
@@ -229,9 +231,9 @@ def value_lines_after(lines: Sequence[Line], i: int, labels: frozenset[int] = fr
     parts = [j]
     while len(parts) < _VALUE_PARTS:
         last = lines[parts[-1]]
-        (ux, uy), (vx, vy), h = _frame(last.polygon)
-        u1 = max(x * ux + y * uy for x, y in last.polygon.points)
-        vmid = sum(x * vx + y * vy for x, y in last.polygon.points) / len(last.polygon.points)
+        frame = _frame(last.polygon)
+        h = frame[2]
+        _, u1, vmid = extent(last, frame)
         best, best_gap = None, math.inf
         for k, other in enumerate(lines):
             if k == i or k in parts or k in labels or not other.words:
@@ -239,9 +241,8 @@ def value_lines_after(lines: Sequence[Line], i: int, labels: frozenset[int] = fr
             oh = _frame(other.polygon)[2]
             if not 1 / _VALUE_SIZE < oh / h < _VALUE_SIZE:
                 continue
-            pts = other.polygon.points
-            gap = min(x * ux + y * uy for x, y in pts) - u1
-            dv = sum(x * vx + y * vy for x, y in pts) / len(pts) - vmid
+            ou0, _, ovmid = extent(other, frame)
+            gap, dv = ou0 - u1, ovmid - vmid
             if right_after(dv, gap, h, _VALUE_GAP, band=0.45 * oh) and gap < best_gap:
                 best, best_gap = k, gap
         if best is None:

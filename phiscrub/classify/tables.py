@@ -30,7 +30,7 @@ import numpy as np
 
 from phiscrub.classify import labels as L
 from phiscrub.classify import unknown
-from phiscrub.classify._text import _frame, right_after
+from phiscrub.classify._text import _frame, extent, right_after
 from phiscrub.models import Kind, Line, Polygon
 
 CLASSIFIER = "tables"
@@ -98,13 +98,6 @@ def header_kind(text: str) -> Kind | None:
     return None
 
 
-def _extent(line: Line, frame) -> tuple[float, float, float]:
-    (ux, uy), (vx, vy), _ = frame
-    us = [x * ux + y * uy for x, y in line.polygon.points]
-    vs = [x * vx + y * vy for x, y in line.polygon.points]
-    return min(us), max(us), sum(vs) / len(vs)
-
-
 def column_values(lines: Sequence[Line]) -> dict[int, tuple[Kind, str]]:
     """Lines that sit in a column under a header cell, with the header's kind."""
     out: dict[int, tuple[Kind, str]] = {}
@@ -114,12 +107,12 @@ def column_values(lines: Sequence[Line]) -> dict[int, tuple[Kind, str]]:
             continue
         frame = _frame(lines[i].polygon)
         h = frame[2]
-        u0, _, v = _extent(lines[i], frame)
+        u0, _, v = extent(lines[i], frame)
         below = []
         for j, other in enumerate(lines):
             if j == i or not other.words or headers.get(j) is not None or other.text.rstrip().endswith(":"):
                 continue  # a label ("Room:" under "Patient:" on a form) is nobody's value
-            ou0, _, ov = _extent(other, frame)
+            ou0, _, ov = extent(other, frame)
             if ov - v > 0.5 * h and abs(ou0 - u0) < _COLUMN_SLACK * h:
                 below.append((ov, j))
         last = v
@@ -140,12 +133,12 @@ def address_continuations(lines: Sequence[Line], address_lines: set[int]) -> dic
     for i in address_lines:
         frame = _frame(lines[i].polygon)
         h = frame[2]
-        u0, u1, v = _extent(lines[i], frame)
+        u0, u1, v = extent(lines[i], frame)
         best, best_dv = None, None
         for j, other in enumerate(lines):
             if j == i or j in address_lines or not other.words:
                 continue
-            ou0, ou1, ov = _extent(other, frame)
+            ou0, ou1, ov = extent(other, frame)
             dv = ov - v
             if 0.5 * h < dv < 2.0 * h and ou0 < u1 and ou1 > u0 and (best_dv is None or dv < best_dv):
                 best, best_dv = j, dv
@@ -183,15 +176,15 @@ def table_areas(lines: Sequence[Line]) -> list[tuple[list[tuple[float, float]], 
         used.update(j for j, _kind in row)
         frame = _row_frame([lines[j] for j, _kind in row], _frame(lines[i].polygon))
         (ux, uy), (vx, vy), h = frame
-        v = sum(_extent(lines[j], frame)[2] for j, _kind in row) / len(row)
-        u_min = min(_extent(lines[j], frame)[0] for j, _kind in row)
-        u_max = max(_extent(lines[j], frame)[1] for j, _kind in row)
+        v = sum(extent(lines[j], frame)[2] for j, _kind in row) / len(row)
+        u_min = min(extent(lines[j], frame)[0] for j, _kind in row)
+        u_max = max(extent(lines[j], frame)[1] for j, _kind in row)
         members = {j for j, _kind in row}
         below = []
         for j, other in enumerate(lines):
             if j in members or not other.words:
                 continue
-            ou0, ou1, ov = _extent(other, frame)
+            ou0, ou1, ov = extent(other, frame)
             if ov - v > 0.5 * h and ou0 > u_min - _COLUMN_SLACK * h and ou0 < u_max + _COLUMN_SLACK * h:
                 below.append((ov, ou1))
         last, right, rows = v, u_max, [v]
@@ -229,7 +222,7 @@ def _widen(
     for line in lines:
         if not line.words or not 0.75 < _frame(line.polygon)[2] / h < 1.33 or unknown.plain_words(line):
             continue  # print of another size, or a sign beside the screen ("Nurses Station")
-        u0, u1, v = _extent(line, frame)
+        u0, u1, v = extent(line, frame)
         if top < v < bottom:
             cells.append((u0, u1))
     grew = True
@@ -278,8 +271,8 @@ def _header_row(lines: Sequence[Line], headers: list[tuple[int, Kind]], start: i
             for k in row:
                 frame = _frame(lines[k].polygon)
                 h = frame[2]
-                ku0, ku1, kv = _extent(lines[k], frame)
-                ju0, ju1, jv = _extent(lines[j], frame)
+                ku0, ku1, kv = extent(lines[k], frame)
+                ju0, ju1, jv = extent(lines[j], frame)
                 gap = max(ju0 - ku1, ku0 - ju1, 0.0)
                 same_size = 0.75 < _frame(lines[j].polygon)[2] / h < 1.33
                 # a form's labels ("Patient:") and a table's headers ("Name") are
