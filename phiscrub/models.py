@@ -52,6 +52,12 @@ _LABELS = {
     Kind.MANUAL: "Drawn region",
 }
 
+# The kinds of PHI the text classifiers name (not a face or code, nor text
+# covered for another reason).
+TEXT_PHI_KINDS = frozenset(
+    {Kind.NAME, Kind.DATE, Kind.ID, Kind.SSN, Kind.PHONE, Kind.EMAIL, Kind.URL, Kind.ADDRESS}
+)
+
 
 @dataclass(frozen=True)
 class Box:

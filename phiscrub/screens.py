@@ -39,7 +39,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from phiscrub.models import Finding, Kind, Line, Polygon
+from phiscrub.models import TEXT_PHI_KINDS, Finding, Kind, Line, Polygon
 
 SCREENS = "screen"
 
@@ -271,9 +271,6 @@ _CARD_REACH = 2.0
 _CARD_MAX_SIDE = 12.0
 # At most this many lines on the card may hold nothing flagged (a heading).
 _CARD_UNFLAGGED = 1
-_PHI_KINDS = frozenset(
-    {Kind.NAME, Kind.DATE, Kind.ID, Kind.SSN, Kind.PHONE, Kind.EMAIL, Kind.URL, Kind.ADDRESS}
-)
 
 
 def cards(pixels: np.ndarray, lines: Sequence[Line], findings: Sequence[Finding]) -> list[Finding]:
@@ -307,7 +304,7 @@ def cards(pixels: np.ndarray, lines: Sequence[Line], findings: Sequence[Finding]
         flagged, clusters = _flagged_clusters(findings, unreadable=unreadable)
         marked = flagged
         if unreadable:  # a line anything was flagged on
-            marked = [f for f in findings if f.kind in _PHI_KINDS or f.kind == Kind.TEXT]
+            marked = [f for f in findings if f.kind in TEXT_PHI_KINDS or f.kind == Kind.TEXT]
         centres = [tuple(map(float, np.asarray(f.polygon.points, np.float64).mean(axis=0))) for f in marked]
         shapes = [np.float32(f.polygon.points) for f in marked]
         for members, quad, height in clusters:
@@ -367,7 +364,7 @@ def _flagged_clusters(findings: Sequence[Finding], unreadable: bool = False):
     flagged = []
     for f in findings:
         taken_too = unreadable and f.kind == Kind.TEXT and f.detector.endswith(unread)
-        if f.kind not in _PHI_KINDS and not taken_too:
+        if f.kind not in TEXT_PHI_KINDS and not taken_too:
             continue
         centre = tuple(map(float, f.polygon.center))
         if any(cv2.pointPolygonTest(area, centre, False) >= 0 for area in taken):

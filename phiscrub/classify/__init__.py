@@ -31,7 +31,7 @@ from phiscrub.classify._text import (
     value_lines_after,
 )
 from phiscrub.classify.labels import ends_with_label, is_label
-from phiscrub.models import Finding, Kind, Line, Polygon
+from phiscrub.models import TEXT_PHI_KINDS, Finding, Kind, Line, Polygon
 
 __all__ = ["classify", "all_text"]
 
@@ -111,7 +111,6 @@ def _merge(matches: list[tuple[Hit, frozenset[WordRef]]]) -> list[tuple[Hit, fro
 WHOLE_LINE_SHARE = 0.5
 # The most words a label's value line may have to be covered for the label alone.
 _LABEL_VALUE_WORDS = 4
-_PHI = frozenset(_PRIORITY) - {Kind.TEXT}
 # Padding along the line, in text heights, for a span inside a line and for the
 # ends of a line that is covered whole.
 SPAN_PAD_ALONG = 0.5
@@ -168,7 +167,7 @@ def _label_values(
         # A value the classifiers took for another kind of PHI ("DOB:" beside a
         # name): the label's own may be written a row off it (`rows_beside`).
         taken = (by_line or {}).get(parts[0], []) if parts else []
-        if any(h.kind in _PHI and h.kind != kind for h, _, _ in taken):
+        if any(h.kind in TEXT_PHI_KINDS and h.kind != kind for h, _, _ in taken):
             for j in rows_beside(lines, i, labels):
                 if j not in parts and len(lines[j].words) <= _LABEL_VALUE_WORDS:
                     found.setdefault(j, (kind, f"beside a {kind.value} label, a row off it"))
