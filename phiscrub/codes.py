@@ -483,6 +483,31 @@ def _code_frame(quad: np.ndarray, theta: float):
     return along, across, centre, rel @ along, rel @ across
 
 
+def _sample(
+    gray: np.ndarray,
+    along: np.ndarray,
+    across: np.ndarray,
+    centre: np.ndarray,
+    uu: np.ndarray,
+    vv: np.ndarray,
+    border: int = cv2.BORDER_REPLICATE,
+) -> np.ndarray:
+    """`gray` at the points `uu` along and `vv` across a code's frame (see
+    `_code_frame`), bilinearly, as float32 of their shape; outside the image
+    as `border` says (BORDER_CONSTANT: black)."""
+    xs = (centre[0] + uu * along[0] + vv * across[0]).astype(np.float32)
+    ys = (centre[1] + uu * along[1] + vv * across[1]).astype(np.float32)
+    return cv2.remap(gray, xs, ys, cv2.INTER_LINEAR, borderMode=border, borderValue=0).astype(np.float32)
+
+
+def _frame_quad(
+    along: np.ndarray, across: np.ndarray, centre: np.ndarray, u0: float, u1: float, v0: float, v1: float
+) -> np.ndarray:
+    """The quad spanning u0..u1 along and v0..v1 across a code's frame, in image pixels."""
+    corners = [(u0, v0), (u1, v0), (u1, v1), (u0, v1)]
+    return np.array([centre + u * along + v * across for u, v in corners], np.float64)
+
+
 def _bar_evidence(
     gray: np.ndarray, quad: np.ndarray, theta: float, slant: float = 0.0
 ) -> tuple[float, int] | None:
@@ -499,10 +524,7 @@ def _bar_evidence(
     offsets = np.linspace(-thickness / 2, thickness / 2, 3 * _LINES + 2)[1:-1]
     uu, ss = np.meshgrid(us, offsets)
     vv = ss + slant * (uu - (a.min() + a.max()) / 2) + (c.min() + c.max()) / 2
-    xs = (centre[0] + uu * along[0] + vv * across[0]).astype(np.float32)
-    ys = (centre[1] + uu * along[1] + vv * across[1]).astype(np.float32)
-    samples = cv2.remap(gray, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    lines = samples.astype(np.float32).reshape(_LINES, 3, n).mean(axis=1)
+    lines = _sample(gray, along, across, centre, uu, vv).reshape(_LINES, 3, n).mean(axis=1)
     lo, hi = np.percentile(lines, 5), np.percentile(lines, 95)
     if hi - lo < 30:
         return None
@@ -625,10 +647,7 @@ def _grow_across(gray: np.ndarray, quad: np.ndarray, theta: float) -> np.ndarray
     us = np.linspace(a.min(), a.max(), n)
 
     def line(v: float) -> np.ndarray:
-        xs = (centre[0] + us * along[0] + v * across[0]).astype(np.float32)[None, :]
-        ys = (centre[1] + us * along[1] + v * across[1]).astype(np.float32)[None, :]
-        out = cv2.remap(gray, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        return out[0].astype(np.float32)
+        return _sample(gray, along, across, centre, us[None, :], np.full((1, n), v))[0]
 
     ref = np.median([line(v) for v in np.linspace(c.min(), c.max(), 5)[1:-1]], axis=0)
     step = max(1.0, height / 20)
@@ -639,9 +658,7 @@ def _grow_across(gray: np.ndarray, quad: np.ndarray, theta: float) -> np.ndarray
         hi += step
     if lo == c.min() and hi == c.max():
         return quad
-    a0, a1 = float(a.min()), float(a.max())
-    corners = [(a0, lo), (a1, lo), (a1, hi), (a0, hi)]
-    return np.array([centre + u * along + v * across for u, v in corners], np.float64)
+    return _frame_quad(along, across, centre, float(a.min()), float(a.max()), lo, hi)
 
 
 def _grow_along(gray: np.ndarray, quad: np.ndarray, theta: float) -> np.ndarray:
@@ -660,10 +677,7 @@ def _grow_along(gray: np.ndarray, quad: np.ndarray, theta: float) -> np.ndarray:
     us = np.arange(a.min() - reach, a.max() + reach + 1.0, 1.0)
     vs = np.linspace(c.min() + 0.2 * height, c.max() - 0.2 * height, 7)
     uu, vv = np.meshgrid(us, vs)
-    xs = (centre[0] + uu * along[0] + vv * across[0]).astype(np.float32)
-    ys = (centre[1] + uu * along[1] + vv * across[1]).astype(np.float32)
-    lines = cv2.remap(gray, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    lines = lines.astype(np.float32)
+    lines = _sample(gray, along, across, centre, uu, vv, cv2.BORDER_CONSTANT)
     inside = np.median(lines[:, (us >= a.min()) & (us <= a.max())], axis=0)
     contrast = float(np.percentile(inside, 95) - np.percentile(inside, 5))
     if contrast < 30:
@@ -690,9 +704,7 @@ def _grow_along(gray: np.ndarray, quad: np.ndarray, theta: float) -> np.ndarray:
     if u0 >= a.min() and u1 <= a.max():
         return quad
     u0, u1 = min(u0, float(a.min())), max(u1, float(a.max()))
-    c0, c1 = float(c.min()), float(c.max())
-    corners = [(u0, c0), (u1, c0), (u1, c1), (u0, c1)]
-    return np.array([centre + u * along + v * across for u, v in corners], np.float64)
+    return _frame_quad(along, across, centre, u0, u1, float(c.min()), float(c.max()))
 
 
 def _grow_to_bars(upright: np.ndarray, quad: np.ndarray) -> np.ndarray:
