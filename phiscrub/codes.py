@@ -609,15 +609,8 @@ def _frame_box(pts: np.ndarray, along: np.ndarray) -> np.ndarray:
     across = np.array([-along[1], along[0]])
     centre = pts.mean(axis=0)
     rel = pts - centre
-    amax, cmax = np.abs(rel @ along).max(), np.abs(rel @ across).max()
-    return centre + np.array(
-        [
-            -amax * along - cmax * across,
-            amax * along - cmax * across,
-            amax * along + cmax * across,
-            -amax * along + cmax * across,
-        ]
-    )
+    amax, cmax = float(np.abs(rel @ along).max()), float(np.abs(rel @ across).max())
+    return _frame_quad(along, across, centre, -amax, amax, -cmax, cmax)
 
 
 def _gradient_along(pts: np.ndarray, field: _Tensor) -> np.ndarray:
