@@ -2,6 +2,7 @@
 benchmark run to a stage, so work goes where recall is lost.
 
     python -m benchmarks.diagnose [--set synthetic] [--crops DIR]
+    python -m benchmarks.diagnose --set speed12 --seed 1025
 
 Reads the regions a run left in benchmarks/_work/run/<set>.regions.json, re-runs
 OCR on the images with a miss, and sorts each missed PHI word into:
@@ -33,8 +34,10 @@ _LOADERS = {
 
 
 def _samples(name: str, seed: int) -> dict[str, datasets.Sample]:
-    if name == "synthetic":
-        folders = sorted(WORK.glob(f"synthetic-seed{seed}-n40-*"), key=lambda p: p.stat().st_mtime)
+    if name in ("synthetic", "speed12"):
+        # speed12 is generated as synthetic-seed<1000 + seed>-n12-*; pass that seed.
+        count = 40 if name == "synthetic" else 12
+        folders = sorted(WORK.glob(f"synthetic-seed{seed}-n{count}-*"), key=lambda p: p.stat().st_mtime)
         samples = datasets.load_synthetic(folders[-1])
     else:
         samples = _LOADERS[name]()
@@ -68,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         regions = [r for r in result.get("regions", []) if r.get("redacted", True)]
         cov = score.Coverage(regions, int(gt["width"]), int(gt["height"]))
         missed = [
-            w for w in gt.get("words", ())
+            w
+            for w in gt.get("words", ())
             if w["kind"] in score.SCORED_KINDS and cov.fraction(w["polygon"]) < score.WORD_COVERED
         ]
         for face in gt.get("faces", ()):
@@ -86,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
                 for ln in lines
                 for w in ln.words
             ],
-            int(gt["width"]), int(gt["height"]),
+            int(gt["width"]),
+            int(gt["height"]),
         )
         for w in missed:
             f = cov.fraction(w["polygon"])
