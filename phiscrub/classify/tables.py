@@ -127,8 +127,18 @@ def column_values(lines: Sequence[Line]) -> dict[int, tuple[Kind, str]]:
 _STARTS_WITH_LABEL = re.compile(r"^\W*[^\W\d_]{2,}(?:\s[^\W\d_]+)?\s?[:#]")
 
 
+# The end of an address the OCR read as a line of its own, after a wide gap
+# ("..., 46020, Pegognaga" then "(MN)"): at most this many words, starting
+# within this many of the address's heights of its end, and about as tall.
+_TAIL_WORDS = 3
+_TAIL_REACH = 2.5
+_TAIL_HEIGHTS = (0.6, 1.6)
+
+
 def address_continuations(lines: Sequence[Line], address_lines: set[int]) -> dict[int, tuple[Kind, str]]:
-    """The line right under an address line, starting near it: the address's next line."""
+    """The line right under an address line, starting near it (the address's
+    next line), and a short line right after its end on the same row (its end,
+    read apart: a province, state or country)."""
     out: dict[int, tuple[Kind, str]] = {}
     for i in address_lines:
         frame = _frame(lines[i].polygon)
@@ -142,6 +152,13 @@ def address_continuations(lines: Sequence[Line], address_lines: set[int]) -> dic
             dv = ov - v
             if 0.5 * h < dv < 2.0 * h and ou0 < u1 and ou1 > u0 and (best_dv is None or dv < best_dv):
                 best, best_dv = j, dv
+            elif (
+                len(other.words) <= _TAIL_WORDS
+                and right_after(dv, ou0 - u1, h, _TAIL_REACH)
+                and _TAIL_HEIGHTS[0] * h <= _frame(other.polygon)[2] <= _TAIL_HEIGHTS[1] * h
+                and not _STARTS_WITH_LABEL.match(other.text)
+            ):
+                out[j] = (Kind.ADDRESS, "end of an address, read apart")
         if best is not None and not _STARTS_WITH_LABEL.match(lines[best].text):
             out[best] = (Kind.ADDRESS, "next line of an address")
     return out

@@ -269,7 +269,7 @@ def find(text: Text) -> list[Hit]:
 
 
 # Short words that may sit inside a glued run ("Welcometoyourroom").
-_GLUE_SHORT = frozenset("a i to of in on at by is it or no we us my do be an as up so if me our".split())
+_GLUE_SHORT = frozenset("a i to of in on at by is it or no we us my do be an as up so if me our am".split())
 _GLUE_ZIPF = 4.0
 
 
@@ -277,7 +277,10 @@ def _glue_piece(lower: str) -> bool:
     if lower in _GLUE_SHORT:
         return True
     if lower in L.SIGN_WORDS or lower in CLINICAL_WORDS:
-        return True
+        # Not a two-letter abbreviation ("ER", "IV", "GI"): they let almost any
+        # run of letters be read as words ("MELETSANDER", a name, as "me lets
+        # and ER").
+        return len(lower) > 2
     if len(lower) < 4:
         return False
     return zipf_frequency(lower, "en") >= _GLUE_ZIPF and name_class(lower, signs=False) in (

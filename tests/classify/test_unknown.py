@@ -6,7 +6,7 @@ from phiscrub.classify import classify
 from phiscrub.classify.unknown import glued_words, poorly_read, token_kind
 from phiscrub.models import Kind, Line, Polygon, Word
 
-from .conftest import HEIGHT, covered_words, make_line, make_lines
+from .conftest import CHAR_W, HEIGHT, covered_words, make_line, make_lines
 
 
 @pytest.mark.parametrize(
@@ -53,6 +53,14 @@ def test_glued_common_words_are_words_but_glued_names_are_not():
     assert glued_words("Authorizedpersonnelonly")
     assert not glued_words("Descamps")
     assert not glued_words("Newman")  # a surname, whatever its parts
+
+
+def test_a_glued_name_is_not_read_as_words_and_abbreviations():
+    # Seed 1025 photo 011's wristband: "MELET SANDER" read without its space.
+    # "me lets and ER" would make it words if "ER" counted as one.
+    assert not glued_words("MELETSANDER")
+    assert token_kind("MELETSANDER") is Kind.NAME
+    assert glued_words("Thankyouforwaiting") and glued_words("Iamhere")
 
 
 @pytest.mark.parametrize(
@@ -179,6 +187,16 @@ def test_address_continues_on_the_next_line():
     lines = make_lines("Address: 73 Carr Island", "Rose Valley")
     expected = ["Address:", "73", "Carr", "Island", "Rose", "Valley"]
     assert covered_words(classify(lines), lines, Kind.ADDRESS) == expected
+
+
+def test_the_end_of_an_address_read_apart_on_its_row_is_covered():
+    # Seed 1025 photo 005: the OCR read the province after a wide gap as a line of its own.
+    address = make_line("Via Stefania, 59 Appartamento 4, 46020, Pegognaga")
+    tail = make_line("(MN)", x=address.polygon.points[1][0] + 2 * CHAR_W)
+    far = make_line("(MN)", x=address.polygon.points[1][0] + 6 * HEIGHT)
+    lines = [address, tail, far]
+    covered = covered_words(classify(lines), lines, Kind.ADDRESS)
+    assert covered.count("(MN)") == 1, covered
 
 
 def test_line_after_an_address_that_has_its_own_label_is_not_taken_as_address():
